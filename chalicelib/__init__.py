@@ -1,0 +1,1 @@
+"""Contest platform: rules, data access and HTTP wiring behind app.py."""

@@ -1,0 +1,84 @@
+"""In-memory caches of what every request reads but organizers rarely change: the
+contest, its rounds, the exclusion list and the question bank.
+
+A warm Lambda serves most requests without reading these again; an organizer's change
+is seen within ``config_cache_seconds`` (rounds) or ``bank_cache_seconds`` (questions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from chalicelib.clock import Clock
+from chalicelib.data.repository import Repository, RoundRecord
+from chalicelib.domain.quiz import Question
+from chalicelib.errors import ContestError
+
+BANK_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ContestSnapshot:
+    contest: dict
+    rounds: dict[str, RoundRecord]
+    excluded_national_ids: frozenset[str]
+
+    def round(self, round_id: str) -> RoundRecord:
+        found = self.rounds.get(round_id)
+        if found is None:
+            raise ContestError("ROUND_NOT_FOUND", 404)
+        return found
+
+    @property
+    def rules(self) -> dict:
+        return self.contest["rules"]
+
+    @property
+    def unit_ids(self) -> set[str]:
+        return {unit["id"] for unit in self.contest["units"]}
+
+
+@dataclass(frozen=True)
+class QuestionBank:
+    by_id: dict[str, Question]
+    by_document: dict[str, list[Question]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, questions: list[Question]) -> QuestionBank:
+        by_document: dict[str, list[Question]] = defaultdict(list)
+        for question in questions:
+            by_document[question.document_id].append(question)
+        return cls({q.id: q for q in questions}, dict(by_document))
+
+
+class Catalog:
+    def __init__(self, *, repository: Repository, clock: Clock, contest_id: str, ttl_seconds: float) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._contest_id = contest_id
+        self._ttl_ms = int(ttl_seconds * 1000)
+        self._snapshot: tuple[int, ContestSnapshot] | None = None
+        self._bank: tuple[int, QuestionBank] | None = None
+
+    def snapshot(self, *, fresh: bool = False) -> ContestSnapshot:
+        now = self._clock.now_ms()
+        if fresh or self._snapshot is None or now - self._snapshot[0] > self._ttl_ms:
+            contest = self._repository.get_contest(self._contest_id)
+            if contest is None:
+                raise RuntimeError(f"contest {self._contest_id} is not seeded")
+            rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
+            excluded = frozenset(self._repository.get_exclusions(self._contest_id))
+            self._snapshot = (now, ContestSnapshot(contest, rounds, excluded))
+        return self._snapshot[1]
+
+    def bank(self) -> QuestionBank:
+        now = self._clock.now_ms()
+        if self._bank is None or now - self._bank[0] > BANK_CACHE_SECONDS * 1000:
+            self._bank = (now, QuestionBank.of(self._repository.list_questions(self._contest_id)))
+        return self._bank[1]
+
+    def forget(self) -> None:
+        """Drop the caches after an organizer's change made through this process."""
+        self._snapshot = None
+        self._bank = None

@@ -1,0 +1,59 @@
+"""Lazily built services: the seam that tests replace (clock, settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.admin import AdminService
+from chalicelib.catalog import Catalog
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.data.repository import Repository
+from chalicelib.participants import ParticipantService
+from chalicelib.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    repository: Repository
+    catalog: Catalog
+    participants: ParticipantService
+    admin: AdminService
+
+
+def build_services(*, settings: Settings | None = None, clock: Clock | None = None) -> Services:
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    repository = Repository()
+    catalog = Catalog(
+        repository=repository,
+        clock=clock,
+        contest_id=settings.contest_id,
+        ttl_seconds=settings.config_cache_seconds,
+    )
+    common = {"repository": repository, "catalog": catalog, "clock": clock, "settings": settings}
+    return Services(
+        settings=settings,
+        clock=clock,
+        repository=repository,
+        catalog=catalog,
+        participants=ParticipantService(**common),
+        admin=AdminService(**common),
+    )
+
+
+_SERVICES: Services | None = None
+
+
+def get_services() -> Services:
+    global _SERVICES
+    if _SERVICES is None:
+        _SERVICES = build_services()
+    return _SERVICES
+
+
+def use_services(services: Services | None) -> None:
+    """Install (or with None, reset) the services every route uses."""
+    global _SERVICES
+    _SERVICES = services

@@ -1,0 +1,1 @@
+"""Data access: every PynamoDB model and query lives in this package."""

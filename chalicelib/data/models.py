@@ -1,0 +1,156 @@
+"""PynamoDB models. Table names, endpoint and timeouts come from settings.
+
+Keys follow ``infra/tables.json``; see docs/design.md for why they spread the
+deadline burst over many partitions.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+_SETTINGS = get_settings()
+
+
+def _meta(logical_name: str) -> type:
+    class Meta:
+        table_name = _SETTINGS.table_name(logical_name)
+        region = _SETTINGS.region
+        host = _SETTINGS.dynamodb_endpoint
+        connect_timeout_seconds = _SETTINGS.dynamodb_connect_timeout
+        read_timeout_seconds = _SETTINGS.dynamodb_read_timeout
+        max_retry_attempts = _SETTINGS.dynamodb_max_retries
+
+    return Meta
+
+
+class ContestModel(Model):
+    """The contest's static description (name, units, documents, rules, prizes)."""
+
+    Meta = _meta("contest")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = JSONAttribute()
+    updated_at = NumberAttribute(default=0)
+
+
+class RoundModel(Model):
+    """One weekly round; times are epoch ms, ``state`` is the lifecycle step reached."""
+
+    Meta = _meta("contest")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    round_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    opens_at = NumberAttribute()
+    closes_at = NumberAttribute()
+    publish_at = NumberAttribute()
+    state = UnicodeAttribute(default="scheduled")
+    actual_prediction_value = NumberAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    ranked_at = NumberAttribute(null=True)
+    published_at = NumberAttribute(null=True)
+    updated_at = NumberAttribute(default=0)
+
+
+class ExclusionsModel(Model):
+    """National IDs that may not register and never win (organizers, writers, tech staff)."""
+
+    Meta = _meta("contest")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    national_ids = UnicodeSetAttribute(default=set)
+    updated_at = NumberAttribute(default=0)
+
+
+class ResultsModel(Model):
+    """The immutable published snapshot of a round."""
+
+    Meta = _meta("contest")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = JSONAttribute()
+    sha256 = UnicodeAttribute()
+    published_at = NumberAttribute()
+
+
+class QuestionModel(Model):
+    Meta = _meta("questions")
+    contest_id = UnicodeAttribute(hash_key=True)
+    question_id = UnicodeAttribute(range_key=True)
+    document_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    options = JSONAttribute()  # [{"text": str, "correct": bool}] in source order
+    source = UnicodeAttribute(default="")
+    updated_at = NumberAttribute(default=0)
+
+
+class ParticipantModel(Model):
+    Meta = _meta("participants")
+    participant_id = UnicodeAttribute(hash_key=True)
+    national_id = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    date_of_birth = UnicodeAttribute()
+    gender = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    workplace = UnicodeAttribute(default="")
+    consent_at = NumberAttribute()
+    created_at = NumberAttribute()
+
+
+class AttemptModel(Model):
+    """One timed attempt. Sparse index keys are present only while they matter:
+    ``open_shard`` while open (for closing), ``board_*`` once submitted (for top-k)."""
+
+    Meta = _meta("attempts")
+    participant_id = UnicodeAttribute(hash_key=True)
+    attempt_key = UnicodeAttribute(range_key=True)  # "<round_id>#<n>"
+    attempt_id = UnicodeAttribute()
+    round_id = UnicodeAttribute()
+    number = NumberAttribute()
+    unit_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # "open" | "submitted"
+    started_at = NumberAttribute()
+    deadline_at = NumberAttribute()
+    layout = JSONAttribute()  # [[question_id, [option source indexes in shown order]], ...]
+    answers = JSONAttribute(default=dict)  # {question_id: option_id}
+    prediction = NumberAttribute(null=True)
+    saved_at = NumberAttribute(null=True)
+    submitted_at = NumberAttribute(null=True)
+    submitted_by = UnicodeAttribute(null=True)  # "participant" | "close"
+    duration_ms = NumberAttribute(null=True)
+    correct = NumberAttribute(null=True)
+    total = NumberAttribute(null=True)
+    receipt = UnicodeAttribute(null=True)
+    open_shard = UnicodeAttribute(null=True)
+    board_shard = UnicodeAttribute(null=True)
+    board_key = UnicodeAttribute(null=True)
+
+
+class StatsModel(Model):
+    """Counters kept by the stream handler (per round and unit) and its idempotency marks."""
+
+    Meta = _meta("stats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
+
+
+class AuditModel(Model):
+    Meta = _meta("audit")
+    contest_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "<at ms 13 digits>#<random>"
+    at = NumberAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute(default="")
+    details = JSONAttribute(default=dict)

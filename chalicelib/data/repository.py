@@ -1,0 +1,395 @@
+"""The contest's storage: the only module that issues DynamoDB calls.
+
+Every write that must not happen twice is a single conditional write; a failed
+condition comes back as ``False`` (or ``None``) so that the caller decides what it means.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.data.models import (
+    AttemptModel,
+    AuditModel,
+    ContestModel,
+    ExclusionsModel,
+    ParticipantModel,
+    QuestionModel,
+    ResultsModel,
+    RoundModel,
+)
+from chalicelib.domain.quiz import Question
+
+CONTEST_SK = "CONTEST"
+EXCLUSIONS_SK = "EXCLUSIONS"
+ROUND_PREFIX = "ROUND#"
+RESULTS_PREFIX = "RESULTS#"
+
+
+def _condition_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    round_id: str
+    name: str
+    opens_at: int
+    closes_at: int
+    publish_at: int
+    state: str = "scheduled"
+    actual_prediction_value: int | None = None
+    closed_at: int | None = None
+    ranked_at: int | None = None
+    published_at: int | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    participant_id: str
+    national_id: str
+    full_name: str
+    date_of_birth: str
+    gender: str
+    phone: str
+    unit_id: str
+    workplace: str
+    consent_at: int
+    created_at: int
+
+
+@dataclass
+class AttemptRecord:
+    participant_id: str
+    round_id: str
+    number: int
+    unit_id: str
+    status: str
+    started_at: int
+    deadline_at: int
+    layout: list
+    answers: dict = field(default_factory=dict)
+    prediction: int | None = None
+    saved_at: int | None = None
+    submitted_at: int | None = None
+    submitted_by: str | None = None
+    duration_ms: int | None = None
+    correct: int | None = None
+    total: int | None = None
+    receipt: str | None = None
+
+    @property
+    def attempt_key(self) -> str:
+        return attempt_key(self.round_id, self.number)
+
+    @property
+    def attempt_id(self) -> str:
+        return f"{self.participant_id}.{self.round_id}.{self.number}"
+
+
+def attempt_key(round_id: str, number: int) -> str:
+    return f"{round_id}#{number}"
+
+
+def _round_from_model(model: RoundModel) -> RoundRecord:
+    return RoundRecord(
+        round_id=model.round_id,
+        name=model.name,
+        opens_at=int(model.opens_at),
+        closes_at=int(model.closes_at),
+        publish_at=int(model.publish_at),
+        state=model.state,
+        actual_prediction_value=_int_or_none(model.actual_prediction_value),
+        closed_at=_int_or_none(model.closed_at),
+        ranked_at=_int_or_none(model.ranked_at),
+        published_at=_int_or_none(model.published_at),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _attempt_from_model(model: AttemptModel) -> AttemptRecord:
+    return AttemptRecord(
+        participant_id=model.participant_id,
+        round_id=model.round_id,
+        number=int(model.number),
+        unit_id=model.unit_id,
+        status=model.status,
+        started_at=int(model.started_at),
+        deadline_at=int(model.deadline_at),
+        layout=model.layout,
+        answers=model.answers or {},
+        prediction=_int_or_none(model.prediction),
+        saved_at=_int_or_none(model.saved_at),
+        submitted_at=_int_or_none(model.submitted_at),
+        submitted_by=model.submitted_by,
+        duration_ms=_int_or_none(model.duration_ms),
+        correct=_int_or_none(model.correct),
+        total=_int_or_none(model.total),
+        receipt=model.receipt,
+    )
+
+
+def _participant_from_model(model: ParticipantModel) -> ParticipantRecord:
+    return ParticipantRecord(
+        participant_id=model.participant_id,
+        national_id=model.national_id,
+        full_name=model.full_name,
+        date_of_birth=model.date_of_birth,
+        gender=model.gender,
+        phone=model.phone,
+        unit_id=model.unit_id,
+        workplace=model.workplace,
+        consent_at=int(model.consent_at),
+        created_at=int(model.created_at),
+    )
+
+
+class Repository:
+    """DynamoDB access for one deployment (table names come from the models' settings)."""
+
+    # --- contest, rounds, exclusions -------------------------------------------------
+
+    def get_contest(self, contest_id: str) -> dict | None:
+        try:
+            return ContestModel.get(contest_id, CONTEST_SK).body
+        except ContestModel.DoesNotExist:
+            return None
+
+    def put_contest_if_absent(self, contest_id: str, body: dict, now_ms: int) -> bool:
+        item = ContestModel(contest_id, CONTEST_SK, body=body, updated_at=now_ms)
+        return self._put_if_absent(item, ContestModel.pk)
+
+    def list_rounds(self, contest_id: str) -> list[RoundRecord]:
+        rounds = RoundModel.query(contest_id, RoundModel.sk.startswith(ROUND_PREFIX))
+        return sorted((_round_from_model(r) for r in rounds), key=lambda r: (r.opens_at, r.round_id))
+
+    def get_round(self, contest_id: str, round_id: str) -> RoundRecord | None:
+        try:
+            return _round_from_model(
+                RoundModel.get(contest_id, ROUND_PREFIX + round_id, consistent_read=True)
+            )
+        except RoundModel.DoesNotExist:
+            return None
+
+    def put_round_if_absent(self, contest_id: str, record: RoundRecord, now_ms: int) -> bool:
+        item = RoundModel(
+            contest_id,
+            ROUND_PREFIX + record.round_id,
+            round_id=record.round_id,
+            name=record.name,
+            opens_at=record.opens_at,
+            closes_at=record.closes_at,
+            publish_at=record.publish_at,
+            state=record.state,
+            updated_at=now_ms,
+        )
+        return self._put_if_absent(item, RoundModel.pk)
+
+    def update_round_times(
+        self, contest_id: str, round_id: str, opens_at: int, closes_at: int, publish_at: int, now_ms: int
+    ) -> bool:
+        """Move a round; refused (False) once it has been closed, so results never shift."""
+        item = RoundModel(contest_id, ROUND_PREFIX + round_id)
+        try:
+            item.update(
+                actions=[
+                    RoundModel.opens_at.set(opens_at),
+                    RoundModel.closes_at.set(closes_at),
+                    RoundModel.publish_at.set(publish_at),
+                    RoundModel.updated_at.set(now_ms),
+                ],
+                condition=RoundModel.pk.exists() & (RoundModel.state == "scheduled"),
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def get_exclusions(self, contest_id: str) -> set[str]:
+        try:
+            return set(ExclusionsModel.get(contest_id, EXCLUSIONS_SK).national_ids or ())
+        except ExclusionsModel.DoesNotExist:
+            return set()
+
+    def set_exclusions(self, contest_id: str, national_ids: Iterable[str], now_ms: int) -> None:
+        ExclusionsModel(
+            contest_id, EXCLUSIONS_SK, national_ids=set(national_ids) or None, updated_at=now_ms
+        ).save()
+
+    # --- questions ----------------------------------------------------------------------
+
+    def list_questions(self, contest_id: str) -> list[Question]:
+        """One Query on the contest's partition (no scan): the bank is small and cached."""
+        return [
+            Question(
+                id=q.question_id,
+                document_id=q.document_id,
+                text=q.text,
+                options=tuple(o["text"] for o in q.options),
+                correct_index=next(i for i, o in enumerate(q.options) if o["correct"]),
+                source=q.source,
+            )
+            for q in QuestionModel.query(contest_id)
+        ]
+
+    def put_question_if_absent(self, contest_id: str, question: Question, now_ms: int) -> bool:
+        item = QuestionModel(
+            contest_id,
+            question.id,
+            document_id=question.document_id,
+            text=question.text,
+            options=[
+                {"text": t, "correct": i == question.correct_index} for i, t in enumerate(question.options)
+            ],
+            source=question.source,
+            updated_at=now_ms,
+        )
+        return self._put_if_absent(item, QuestionModel.contest_id)
+
+    # --- participants -----------------------------------------------------------------
+
+    def create_participant(self, record: ParticipantRecord) -> bool:
+        """One conditional write; False when this CCCD (hence this id) already exists."""
+        item = ParticipantModel(
+            record.participant_id, **{k: v for k, v in record.__dict__.items() if k != "participant_id"}
+        )
+        return self._put_if_absent(item, ParticipantModel.participant_id)
+
+    def get_participant(self, participant_id: str) -> ParticipantRecord | None:
+        try:
+            return _participant_from_model(ParticipantModel.get(participant_id))
+        except ParticipantModel.DoesNotExist:
+            return None
+
+    # --- attempts -----------------------------------------------------------------------
+
+    def list_attempts(self, participant_id: str, round_id: str | None = None) -> list[AttemptRecord]:
+        condition = AttemptModel.attempt_key.startswith(f"{round_id}#") if round_id else None
+        found = AttemptModel.query(participant_id, condition, consistent_read=True)
+        return sorted((_attempt_from_model(a) for a in found), key=lambda a: (a.round_id, a.number))
+
+    def get_attempt(self, participant_id: str, round_id: str, number: int) -> AttemptRecord | None:
+        try:
+            model = AttemptModel.get(participant_id, attempt_key(round_id, number), consistent_read=True)
+        except AttemptModel.DoesNotExist:
+            return None
+        return _attempt_from_model(model)
+
+    def create_attempt(self, record: AttemptRecord, open_shard: str) -> bool:
+        """One conditional write; False when attempt number ``n`` already exists (a
+        concurrent start won), which is what keeps the per-round limit exact."""
+        item = AttemptModel(
+            record.participant_id,
+            record.attempt_key,
+            attempt_id=record.attempt_id,
+            round_id=record.round_id,
+            number=record.number,
+            unit_id=record.unit_id,
+            status="open",
+            started_at=record.started_at,
+            deadline_at=record.deadline_at,
+            layout=record.layout,
+            answers={},
+            open_shard=open_shard,
+        )
+        return self._put_if_absent(item, AttemptModel.participant_id)
+
+    def save_answers(
+        self, participant_id: str, key: str, answers: dict, prediction: int | None, now_ms: int, grace_ms: int
+    ) -> bool:
+        """Replace the saved answers while the attempt is open and its deadline plus
+        grace has not passed; False otherwise or when the attempt does not exist."""
+        item = AttemptModel(participant_id, key)
+        try:
+            item.update(
+                actions=[
+                    AttemptModel.answers.set(answers),
+                    AttemptModel.prediction.set(prediction)
+                    if prediction is not None
+                    else AttemptModel.prediction.remove(),
+                    AttemptModel.saved_at.set(now_ms),
+                ],
+                condition=(AttemptModel.status == "open") & (AttemptModel.deadline_at >= now_ms - grace_ms),
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def submit_attempt(self, record: AttemptRecord, board_shard: str, board_key: str) -> bool:
+        """Record the result once: the write succeeds only while the attempt is open."""
+        item = AttemptModel(record.participant_id, record.attempt_key)
+        actions = [
+            AttemptModel.status.set("submitted"),
+            AttemptModel.answers.set(record.answers),
+            AttemptModel.submitted_at.set(record.submitted_at),
+            AttemptModel.submitted_by.set(record.submitted_by),
+            AttemptModel.duration_ms.set(record.duration_ms),
+            AttemptModel.correct.set(record.correct),
+            AttemptModel.total.set(record.total),
+            AttemptModel.receipt.set(record.receipt),
+            AttemptModel.open_shard.remove(),
+            AttemptModel.board_shard.set(board_shard),
+            AttemptModel.board_key.set(board_key),
+        ]
+        if record.prediction is not None:
+            actions.append(AttemptModel.prediction.set(record.prediction))
+        try:
+            item.update(actions=actions, condition=AttemptModel.status == "open")
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    # --- audit --------------------------------------------------------------------------
+
+    def record_audit(
+        self, contest_id: str, now_ms: int, actor: str, action: str, target: str, details: dict
+    ) -> None:
+        AuditModel(
+            contest_id,
+            f"{now_ms:013d}#{secrets.token_hex(4)}",
+            at=now_ms,
+            actor=actor,
+            action=action,
+            target=target,
+            details=details,
+        ).save()
+
+    def list_audit(self, contest_id: str, limit: int = 100) -> list[dict]:
+        events = AuditModel.query(contest_id, scan_index_forward=False, limit=limit)
+        return [
+            {"at": int(e.at), "actor": e.actor, "action": e.action, "target": e.target, "details": e.details}
+            for e in events
+        ]
+
+    # --- results ------------------------------------------------------------------------
+
+    def get_results(self, contest_id: str, round_id: str) -> dict | None:
+        try:
+            return ResultsModel.get(contest_id, RESULTS_PREFIX + round_id).body
+        except ResultsModel.DoesNotExist:
+            return None
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _put_if_absent(item: Any, hash_attribute: Any) -> bool:
+        try:
+            item.save(condition=hash_attribute.does_not_exist())
+        except PutError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True

@@ -1,0 +1,37 @@
+"""Signed bearer tokens for participants: stateless, so checking one costs no read."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+
+def participant_id_for(secret: str, national_id: str) -> str:
+    """A stable id derived from the CCCD: one registration per CCCD is then one
+    conditional write on this key, with no index to keep unique."""
+    digest = hmac.new(secret.encode(), f"pid:{national_id}".encode(), hashlib.sha256).hexdigest()
+    return "p" + digest[:23]
+
+
+def _sign(secret: str, payload: str) -> str:
+    mac = hmac.new(secret.encode(), f"tok:{payload}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode().rstrip("=")
+
+
+def issue_token(secret: str, participant_id: str, expires_at_ms: int) -> str:
+    payload = f"{participant_id}.{expires_at_ms}"
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def verify_token(secret: str, token: str, now_ms: int) -> str | None:
+    """The participant id, or None when the token is malformed, forged or expired."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    participant_id, expires, signature = parts
+    if not hmac.compare_digest(_sign(secret, f"{participant_id}.{expires}"), signature):
+        return None
+    if int(expires) < now_ms:
+        return None
+    return participant_id

@@ -1,0 +1,362 @@
+"""What a participant can do: register, sign in, take timed attempts, see results.
+
+Each method takes already-parsed JSON and returns the response body; refusals are
+``ContestError``. DynamoDB cost per call is noted where it matters for the burst.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.catalog import Catalog, ContestSnapshot
+from chalicelib.clock import Clock
+from chalicelib.data.repository import AttemptRecord, ParticipantRecord, Repository
+from chalicelib.domain import identity, quiz, timing, tokens
+from chalicelib.domain.ranking import board_key, board_shard
+from chalicelib.errors import ContestError, validation_error
+from chalicelib.settings import Settings
+from chalicelib.validation import answers_field, prediction_field, require_object, text_field
+
+_ATTEMPT_ID = re.compile(r"^(p[0-9a-f]{23})\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]?)$")
+
+
+def parse_attempt_id(attempt_id: str) -> tuple[str, str, int]:
+    match = _ATTEMPT_ID.match(attempt_id or "")
+    if not match:
+        raise ContestError("ATTEMPT_NOT_FOUND", 404)
+    return match.group(1), match.group(2), int(match.group(3))
+
+
+class ParticipantService:
+    def __init__(self, *, repository: Repository, catalog: Catalog, clock: Clock, settings: Settings) -> None:
+        self._repository = repository
+        self._catalog = catalog
+        self._clock = clock
+        self._settings = settings
+        self._secret = settings.token_secret
+
+    # --- contest ------------------------------------------------------------------------
+
+    def contest_view(self) -> dict:
+        snapshot = self._catalog.snapshot()
+        contest = snapshot.contest
+        now = self._clock.now_ms()
+        return {
+            "id": contest["id"],
+            "name": contest["name"],
+            "organizer": contest.get("organizer", ""),
+            "timezone": contest["timezone"],
+            "server_time": timing.to_iso(now),
+            "rounds": [self._round_view(r, now) for r in snapshot.rounds.values()],
+            "units": contest["units"],
+            "documents": contest["documents"],
+            "rules": contest["rules"],
+            "prizes": contest["prizes"],
+        }
+
+    @staticmethod
+    def _round_view(record, now: int) -> dict:
+        times = timing.RoundTimes(record.opens_at, record.closes_at, record.publish_at)
+        return {
+            "id": record.round_id,
+            "name": record.name,
+            "opens_at": timing.to_iso(record.opens_at),
+            "closes_at": timing.to_iso(record.closes_at),
+            "publish_at": timing.to_iso(record.publish_at),
+            "status": timing.round_status(times, record.state, now),
+        }
+
+    # --- registration and sign-in -------------------------------------------------------
+
+    def register(self, body: object) -> dict:
+        body = require_object(body)
+        snapshot = self._catalog.snapshot()
+        now = self._clock.now_ms()
+        today = datetime.fromtimestamp(now / 1000, tz=timing.VIETNAM).date()
+        full_name = text_field(body, "full_name", max_length=100)
+        workplace = text_field(body, "workplace", max_length=200, required=False)
+        gender = body.get("gender")
+        if gender not in identity.GENDERS:
+            raise validation_error("gender", "chọn nam hoặc nữ")
+        birth_date = identity.parse_birth_date(body.get("date_of_birth"), today)
+        national_id = identity.validate_national_id(body.get("national_id"), birth_date, gender)
+        phone = identity.normalize_phone(body.get("phone"))
+        if body.get("unit_id") not in snapshot.unit_ids:
+            raise ContestError("UNKNOWN_UNIT", field="unit_id")
+        if body.get("consent") is not True:
+            raise ContestError("CONSENT_REQUIRED", field="consent")
+        if national_id in snapshot.excluded_national_ids:
+            raise ContestError("NOT_ELIGIBLE", 403, field="national_id")
+        participant_id = tokens.participant_id_for(self._secret, national_id)
+        record = ParticipantRecord(
+            participant_id=participant_id,
+            national_id=national_id,
+            full_name=full_name,
+            date_of_birth=birth_date.isoformat(),
+            gender=gender,
+            phone=phone,
+            unit_id=body["unit_id"],
+            workplace=workplace,
+            consent_at=now,
+            created_at=now,
+        )
+        if not self._repository.create_participant(record):
+            raise ContestError("ALREADY_REGISTERED", 409, field="national_id")
+        return self._session(participant_id, now)
+
+    def sign_in(self, body: object) -> dict:
+        body = require_object(body)
+        national_id, phone = body.get("national_id"), body.get("phone")
+        if not isinstance(national_id, str) or not isinstance(phone, str):
+            raise ContestError("INVALID_CREDENTIALS", 401)
+        try:
+            phone = identity.normalize_phone(phone)
+        except ContestError:
+            raise ContestError("INVALID_CREDENTIALS", 401) from None
+        participant = self._repository.get_participant(tokens.participant_id_for(self._secret, national_id))
+        if participant is None or participant.phone != phone or participant.national_id != national_id:
+            raise ContestError("INVALID_CREDENTIALS", 401)
+        return self._session(participant.participant_id, self._clock.now_ms())
+
+    def _session(self, participant_id: str, now: int) -> dict:
+        expires = now + self._settings.token_ttl_seconds * 1000
+        return {
+            "participant_id": participant_id,
+            "token": tokens.issue_token(self._secret, participant_id, expires),
+        }
+
+    def authenticate(self, token: str | None) -> str:
+        participant_id = token and tokens.verify_token(self._secret, token, self._clock.now_ms())
+        if not participant_id:
+            raise ContestError("UNAUTHORIZED", 401)
+        return participant_id
+
+    # --- attempts -----------------------------------------------------------------------
+
+    def start_attempt(self, participant_id: str, round_id: str) -> tuple[int, dict]:
+        """Return ``(201, new attempt)`` or ``(200, the unfinished one)``.
+
+        Cost: one Query of the person's attempts in the round, one conditional Put, and
+        one GetItem of the participant for a new attempt (contest and bank are cached).
+        """
+        snapshot = self._catalog.snapshot()
+        round_record = snapshot.round(round_id)
+        now = self._clock.now_ms()
+        rules = snapshot.rules
+        existing = self._repository.list_attempts(participant_id, round_id)
+        for attempt in existing:
+            if attempt.status == "open":
+                if self._accepts_writes(attempt, snapshot, now):
+                    return 200, self._attempt_view(attempt, snapshot)
+                self._finalize(attempt, attempt.answers, attempt.prediction, now, by="deadline")
+        times = timing.RoundTimes(round_record.opens_at, round_record.closes_at, round_record.publish_at)
+        if not timing.accepts_new_attempts(times, round_record.state, now):
+            raise ContestError("ROUND_NOT_OPEN", 409)
+        if len(existing) >= rules["max_attempts_per_round"]:
+            raise ContestError("ATTEMPT_LIMIT_REACHED", 409)
+        participant = self._repository.get_participant(participant_id)
+        if participant is None:
+            raise ContestError("UNAUTHORIZED", 401)
+        number = len(existing) + 1
+        attempt = AttemptRecord(
+            participant_id=participant_id,
+            round_id=round_id,
+            number=number,
+            unit_id=participant.unit_id,
+            status="open",
+            started_at=now,
+            deadline_at=timing.attempt_deadline(now, rules["time_limit_seconds"], round_record.closes_at),
+            layout=[],
+        )
+        attempt.layout = [
+            [question_id, order]
+            for question_id, order in quiz.draw_layout(
+                self._catalog.bank().by_document,
+                rules["questions_per_attempt"],
+                secret=self._secret,
+                attempt_id=attempt.attempt_id,
+            )
+        ]
+        shard = board_shard(round_id, attempt.attempt_id, self._settings.attempt_shards)
+        if not self._repository.create_attempt(attempt, open_shard=shard):
+            # A concurrent request created this attempt number first: resume it instead.
+            return self.start_attempt(participant_id, round_id)
+        return 201, self._attempt_view(attempt, snapshot)
+
+    def save_answers(self, participant_id: str, attempt_id: str, body: object) -> dict:
+        """One conditional UpdateItem and no read on the happy path (autosave is frequent)."""
+        owner, round_id, number = self._own_attempt(participant_id, attempt_id)
+        body = require_object(body)
+        answers = answers_field(body) or {}
+        prediction = prediction_field(body)
+        now = self._clock.now_ms()
+        grace_ms = self._catalog.snapshot().rules["grace_seconds"] * 1000
+        key = f"{round_id}#{number}"
+        if self._repository.save_answers(owner, key, answers, prediction, now, grace_ms):
+            return {"saved": True, "saved_at": timing.to_iso(now)}
+        if self._repository.get_attempt(owner, round_id, number) is None:
+            raise ContestError("ATTEMPT_NOT_FOUND", 404)
+        raise ContestError("ATTEMPT_CLOSED", 409)
+
+    def submit(self, participant_id: str, attempt_id: str, body: object) -> dict:
+        """One GetItem and one conditional UpdateItem; a repeated call returns the stored
+        result without writing."""
+        owner, round_id, number = self._own_attempt(participant_id, attempt_id)
+        body = require_object(body)
+        answers = answers_field(body)
+        prediction = prediction_field(body)
+        attempt = self._repository.get_attempt(owner, round_id, number)
+        if attempt is None:
+            raise ContestError("ATTEMPT_NOT_FOUND", 404)
+        if attempt.status == "submitted":
+            if attempt.submitted_by != "participant":
+                raise ContestError("ATTEMPT_CLOSED", 409)
+            return self._submitted_view(attempt)
+        snapshot = self._catalog.snapshot()
+        now = self._clock.now_ms()
+        if not self._accepts_writes(attempt, snapshot, now):
+            raise ContestError("ATTEMPT_CLOSED", 409)
+        final_answers = attempt.answers if answers is None else answers
+        final_prediction = attempt.prediction if prediction is None else prediction
+        done = self._finalize(attempt, final_answers, final_prediction, now, by="participant")
+        return self._submitted_view(done)
+
+    def _finalize(
+        self, attempt: AttemptRecord, answers: dict, prediction: int | None, now: int, *, by: str
+    ) -> AttemptRecord:
+        """Score and store an attempt once; whoever loses a race reads the winner's result."""
+        bank = self._catalog.bank().by_id
+        known = {question_id for question_id, _ in attempt.layout}
+        answers = {q: a for q, a in answers.items() if q in known}
+        layout = [(question_id, order) for question_id, order in attempt.layout]
+        correct = quiz.score(layout, answers, bank, secret=self._secret, attempt_id=attempt.attempt_id)
+        submitted_at = now if by == "participant" else min(now, attempt.deadline_at)
+        done = replace(
+            attempt,
+            status="submitted",
+            answers=answers,
+            prediction=prediction,
+            submitted_at=submitted_at,
+            submitted_by=by,
+            duration_ms=timing.attempt_duration(attempt.started_at, attempt.deadline_at, submitted_at),
+            correct=correct,
+            total=len(layout),
+            receipt=quiz.receipt(self._secret, attempt.attempt_id, correct, submitted_at, answers),
+        )
+        shard = board_shard(attempt.round_id, attempt.attempt_id, self._settings.attempt_shards)
+        key = board_key(correct, prediction, done.duration_ms, submitted_at, attempt.attempt_id)
+        if self._repository.submit_attempt(done, shard, key):
+            return done
+        stored = self._repository.get_attempt(attempt.participant_id, attempt.round_id, attempt.number)
+        if stored is None or stored.submitted_by != by:
+            raise ContestError("ATTEMPT_CLOSED", 409)
+        return stored
+
+    def _accepts_writes(self, attempt: AttemptRecord, snapshot: ContestSnapshot, now: int) -> bool:
+        round_record = snapshot.round(attempt.round_id)
+        if round_record.state != "scheduled":
+            return False
+        deadline = min(attempt.deadline_at, round_record.closes_at)
+        return timing.within_grace(deadline, snapshot.rules["grace_seconds"], now)
+
+    @staticmethod
+    def _own_attempt(participant_id: str, attempt_id: str) -> tuple[str, str, int]:
+        owner, round_id, number = parse_attempt_id(attempt_id)
+        if owner != participant_id:
+            raise ContestError("FORBIDDEN", 403)
+        return owner, round_id, number
+
+    def _attempt_view(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
+        bank = self._catalog.bank().by_id
+        layout = [(question_id, order) for question_id, order in attempt.layout]
+        return {
+            "attempt_id": attempt.attempt_id,
+            "round_id": attempt.round_id,
+            "number": attempt.number,
+            "started_at": timing.to_iso(attempt.started_at),
+            "deadline_at": timing.to_iso(attempt.deadline_at),
+            "server_time": timing.to_iso(self._clock.now_ms()),
+            "grace_seconds": snapshot.rules["grace_seconds"],
+            "questions": quiz.present_questions(
+                layout, bank, secret=self._secret, attempt_id=attempt.attempt_id
+            ),
+            "prediction": {"question": snapshot.rules["prediction_question"]},
+            "answers": attempt.answers,
+            "prediction_value": attempt.prediction,
+        }
+
+    @staticmethod
+    def _submitted_view(attempt: AttemptRecord) -> dict:
+        return {
+            "attempt_id": attempt.attempt_id,
+            "correct": attempt.correct,
+            "total": attempt.total,
+            "duration_ms": attempt.duration_ms,
+            "submitted_at": timing.to_iso(attempt.submitted_at),
+            "receipt": attempt.receipt,
+        }
+
+    # --- personal page and results --------------------------------------------------------
+
+    def me(self, participant_id: str) -> dict:
+        participant = self._repository.get_participant(participant_id)
+        if participant is None:
+            raise ContestError("UNAUTHORIZED", 401)
+        snapshot = self._catalog.snapshot()
+        attempts = self._repository.list_attempts(participant_id)
+        return {
+            "participant": {
+                "participant_id": participant.participant_id,
+                "full_name": participant.full_name,
+                "date_of_birth": participant.date_of_birth,
+                "gender": participant.gender,
+                "phone": participant.phone,
+                "unit_id": participant.unit_id,
+                "workplace": participant.workplace,
+                "national_id_masked": identity.mask_national_id(participant.national_id),
+            },
+            "attempts": [self._history_entry(a, snapshot) for a in attempts],
+        }
+
+    def _history_entry(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
+        entry = {
+            "attempt_id": attempt.attempt_id,
+            "round_id": attempt.round_id,
+            "status": attempt.status,
+            "correct": attempt.correct,
+            "total": attempt.total,
+            "duration_ms": attempt.duration_ms,
+            "started_at": timing.to_iso(attempt.started_at),
+            "deadline_at": timing.to_iso(attempt.deadline_at),
+            "submitted_at": timing.to_iso(attempt.submitted_at),
+            "receipt": attempt.receipt,
+        }
+        round_record = snapshot.rounds.get(attempt.round_id)
+        if round_record is not None and round_record.state == "published":
+            entry["review"] = self._review(attempt)
+        return entry
+
+    def _review(self, attempt: AttemptRecord) -> list[dict]:
+        """Correct answers of the person's own attempt, only once results are published."""
+        bank = self._catalog.bank().by_id
+        layout = [(question_id, order) for question_id, order in attempt.layout if question_id in bank]
+        shown = quiz.present_questions(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
+        correct = quiz.correct_option_ids(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
+        return [
+            {
+                **question,
+                "chosen_option_id": attempt.answers.get(question["id"]),
+                "correct_option_id": correct[question["id"]],
+                "source": bank[question["id"]].source,
+            }
+            for question in shown
+        ]
+
+    def results(self, round_id: str) -> dict:
+        self._catalog.snapshot().round(round_id)
+        published = self._repository.get_results(self._settings.contest_id, round_id)
+        if published is None:
+            raise ContestError("RESULTS_NOT_PUBLISHED", 404)
+        return published

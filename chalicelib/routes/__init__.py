@@ -1,0 +1,1 @@
+"""Chalice blueprints; each view is a few lines that call a service."""

@@ -1,0 +1,170 @@
+"""The participant web page: one HTML document and a few text assets served by the API itself.
+
+Serving the page from the same origin as the API keeps the Content-Security-Policy at 'self'
+and avoids CORS. Every URL in the page is relative, so it works under any API Gateway stage
+path (``/api/``). Assets are text only (HTML, CSS, JS, SVG), which spares API Gateway's binary
+media handling; compression is left to API Gateway (``minimum_compression_size``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from chalicelib.errors import ContestError
+
+web_routes = Blueprint(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+INDEX_NAME = "index.html"
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+}
+
+# The city portal (a *.gov.vn site) shows the page in an iframe; nobody else may frame it.
+FRAME_ANCESTORS = "'self' https://*.gov.vn"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {FRAME_ANCESTORS}",
+    )
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+SHORT = "public, max-age=300"
+
+_ASSET_NAME = re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*)(?:\.(?P<digest>[0-9a-f]{10}))?(?P<ext>\.[a-z]+)$")
+_ASSET_REF = re.compile(r"""(?P<attr>(?:href|src)=")static/(?P<name>[a-z0-9][a-z0-9-]*\.[a-z]+)(?=")""")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A static file with its content hash; the hash versions its URL (``app.<hash>.js``)."""
+
+    name: str
+    body: str
+    content_type: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body.encode()).hexdigest()[:10]
+
+    @property
+    def versioned_name(self) -> str:
+        stem, ext = self.name.rsplit(".", 1)
+        return f"{stem}.{self.digest}.{ext}"
+
+
+class Site:
+    """The page and its assets, read from disk once per Lambda container."""
+
+    def __init__(self, directory: Path) -> None:
+        self.assets: dict[str, Asset] = {}
+        for path in sorted(directory.iterdir()):
+            content_type = CONTENT_TYPES.get(path.suffix)
+            if path.is_file() and content_type and path.name != INDEX_NAME:
+                self.assets[path.name] = Asset(path.name, path.read_text("utf-8"), content_type)
+        template = (directory / INDEX_NAME).read_text("utf-8")
+        self.index = {
+            False: self._render_index(template, embed=False),
+            True: self._render_index(template, embed=True),
+        }
+
+    def _render_index(self, template: str, *, embed: bool) -> Asset:
+        def versioned(match: re.Match[str]) -> str:
+            asset = self.assets.get(match["name"])
+            name = asset.versioned_name if asset else match["name"]
+            return f"{match['attr']}static/{name}"
+
+        html = _ASSET_REF.sub(versioned, template)
+        if embed:
+            html = html.replace('<html lang="vi">', '<html lang="vi" class="embed">', 1)
+        return Asset(INDEX_NAME, html, CONTENT_TYPES[".html"])
+
+    def find(self, requested: str) -> tuple[Asset, str] | None:
+        """The asset for a requested name and how long it may be cached.
+
+        Only a name carrying the current hash may be cached for ever; a stale hash (a page
+        cached before a deploy) still gets the current file, but must be revalidated.
+        """
+        match = _ASSET_NAME.match(requested)
+        asset = self.assets.get(match["stem"] + match["ext"]) if match else None
+        if asset is None:
+            return None
+        if match["digest"] is None:
+            return asset, SHORT
+        return asset, IMMUTABLE if match["digest"] == asset.digest else REVALIDATE
+
+
+_SITE: Site | None = None
+
+
+def get_site() -> Site:
+    """Lazily read the assets (the seam tests can replace with another directory)."""
+    global _SITE
+    if _SITE is None:
+        _SITE = Site(WEB_DIR)
+    return _SITE
+
+
+def _respond(asset: Asset, cache_control: str) -> Response:
+    etag = f'"{asset.digest}"'
+    headers = {
+        **SECURITY_HEADERS,
+        "Cache-Control": cache_control,
+        "ETag": etag,
+        "Vary": "Accept-Encoding",
+        "Content-Type": asset.content_type,
+    }
+    request_headers = web_routes.current_request.headers or {}
+    if etag in (request_headers.get("if-none-match") or ""):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=asset.body, status_code=200, headers=headers)
+
+
+def _not_found() -> Response:
+    error = ContestError("NOT_FOUND", 404)
+    headers = {**SECURITY_HEADERS, "Content-Type": "application/json; charset=utf-8"}
+    return Response(body=error.to_body(), status_code=404, headers=headers)
+
+
+@web_routes.route("/", methods=["GET"])
+def index_page() -> Response:
+    request = web_routes.current_request
+    # "/api" without its slash would resolve the page's relative URLs against the host root.
+    path = (request.context or {}).get("path") or "/"
+    if not path.endswith("/"):
+        return Response(body="", status_code=301, headers={"Location": path.rsplit("/", 1)[-1] + "/"})
+    embed = (request.query_params or {}).get("embed") == "1"
+    return _respond(get_site().index[embed], REVALIDATE)
+
+
+@web_routes.route("/static/{name}", methods=["GET"])
+def static_asset(name: str) -> Response:
+    found = get_site().find(name)
+    if found is None:
+        return _not_found()
+    return _respond(*found)

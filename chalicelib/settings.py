@@ -1,0 +1,76 @@
+"""The one place that reads the environment.
+
+Every other module receives a :class:`Settings`; tests build their own with
+:func:`load_settings` and a plain dict, so nothing depends on the shell.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEV_ADMIN_TOKEN = "dev-admin-token"
+_DEV_SECRET = "dev-only-secret-change-me"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when a production setting is missing."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    contest_id: str
+    table_prefix: str
+    region: str
+    dynamodb_endpoint: str | None
+    admin_token: str
+    token_secret: str
+    token_ttl_seconds: int
+    attempt_shards: int
+    config_cache_seconds: float
+    dynamodb_connect_timeout: float
+    dynamodb_read_timeout: float
+    dynamodb_max_retries: int
+
+    def table_name(self, logical_name: str) -> str:
+        """Physical table name for a logical table of ``infra/tables.json``."""
+        return f"{self.table_prefix}-{logical_name}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings; the dev stage has safe defaults, prod has none for secrets."""
+    env = os.environ if environ is None else environ
+    stage = env.get("STAGE", "dev")
+    is_dev = stage != "prod"
+    admin_token = env.get("ADMIN_TOKEN", DEV_ADMIN_TOKEN if is_dev else "")
+    token_secret = env.get("TOKEN_SECRET", _DEV_SECRET if is_dev else "")
+    if not is_dev and len(token_secret) < 32:
+        raise ConfigurationError("TOKEN_SECRET (32+ characters) is required in prod")
+    return Settings(
+        stage=stage,
+        contest_id=env.get("CONTEST_ID", "song-cong-cchc-2021"),
+        table_prefix=env.get("TABLE_PREFIX", f"songcong-{stage}"),
+        region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1")),
+        dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+        admin_token=admin_token,
+        token_secret=token_secret,
+        token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", str(60 * 24 * 3600))),
+        attempt_shards=int(env.get("ATTEMPT_SHARDS", "16")),
+        config_cache_seconds=float(env.get("CONFIG_CACHE_SECONDS", "5")),
+        dynamodb_connect_timeout=float(env.get("DYNAMODB_CONNECT_TIMEOUT", "2")),
+        dynamodb_read_timeout=float(env.get("DYNAMODB_READ_TIMEOUT", "5")),
+        dynamodb_max_retries=int(env.get("DYNAMODB_MAX_RETRIES", "3")),
+    )
+
+
+_CURRENT: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """Settings of this process, read once (lazy, so tests can set the env first)."""
+    global _CURRENT
+    if _CURRENT is None:
+        _CURRENT = load_settings()
+    return _CURRENT

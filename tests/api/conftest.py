@@ -1,0 +1,81 @@
+"""API tests: the Chalice app through ``chalice.test.Client`` over moto, with tables
+built from infra/tables.json and the real contest data seeded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.clock import FixedClock
+from chalicelib.container import Services, build_services, use_services
+from chalicelib.data import models
+from chalicelib.data.repository import Repository
+from chalicelib.domain.timing import parse_iso
+from chalicelib.seeding import load_source, seed
+from chalicelib.settings import get_settings
+from infra.table_specs import create_tables
+
+ROUND1_OPEN = parse_iso("2021-12-15T10:00:00+07:00")
+ADMIN = {"Authorization": "Bearer " + get_settings().admin_token}
+_MODELS = [
+    m
+    for m in vars(models).values()
+    if isinstance(m, type) and issubclass(m, models.Model) and m is not models.Model
+]
+
+
+@dataclass
+class ApiHarness:
+    client: Client
+    clock: FixedClock
+    services: Services
+
+    def post(self, path: str, body: object = None, token: str | None = None, raw: str | None = None):
+        return self._send("post", path, body, token, raw)
+
+    def put(self, path: str, body: object = None, token: str | None = None, raw: str | None = None):
+        return self._send("put", path, body, token, raw)
+
+    def patch(self, path: str, body: object = None, token: str | None = None, headers: dict | None = None):
+        return self._send("patch", path, body, token, None, headers)
+
+    def get(self, path: str, token: str | None = None, headers: dict | None = None):
+        return self.client.http.get(path, headers=self._headers(token, headers))
+
+    def _send(self, method, path, body, token, raw, headers=None):
+        payload = raw if raw is not None else json.dumps(body if body is not None else {})
+        return getattr(self.client.http, method)(path, body=payload, headers=self._headers(token, headers))
+
+    @staticmethod
+    def _headers(token: str | None, extra: dict | None = None) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        headers.update(extra or {})
+        return headers
+
+
+@pytest.fixture
+def api() -> Iterator[ApiHarness]:
+    with mock_aws():
+        for model in _MODELS:
+            model._connection = None  # PynamoDB caches its client; rebuild it inside moto
+        create_tables(boto3.client("dynamodb"), get_settings().table_prefix)
+        clock = FixedClock(ROUND1_OPEN)
+        contest, questions = load_source()
+        seed(Repository(), contest, questions, clock.now_ms())
+        services = build_services(clock=clock)
+        use_services(services)
+        from app import app
+
+        with Client(app) as client:
+            yield ApiHarness(client, clock, services)
+        use_services(None)
+        for model in _MODELS:
+            model._connection = None
