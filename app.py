@@ -1,10 +1,37 @@
-"""Wiring only: routes, schedules and stream handlers live in chalicelib/."""
+"""Wiring only: routes, schedules and stream handlers live in chalicelib/.
 
-from chalice import Chalice
+Schedules are EventBridge rules (UTC). They run every 5 minutes and act on the round
+times stored in DynamoDB, so organizers can move a deadline without a redeploy.
+"""
 
+from chalice import Chalice, Rate
+
+from chalicelib.container import get_services
+from chalicelib.http import logger
 from chalicelib.routes.admin import admin_routes
 from chalicelib.routes.participant import participant_routes
+from chalicelib.settings import get_settings
+from chalicelib.stream import count_submissions
 
 app = Chalice(app_name="songcong-contest")
 app.register_blueprint(participant_routes)
 app.register_blueprint(admin_routes)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="close-and-rank-rounds")
+def close_and_rank_rounds(event):
+    logger.info("close-and-rank", extra={"done": get_services().lifecycle.close_and_rank_due()})
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="publish-results")
+def publish_results(event):
+    logger.info("publish", extra={"done": get_services().lifecycle.publish_due()})
+
+
+@app.on_dynamodb_record(
+    stream_arn=get_settings().attempts_stream_arn, batch_size=100, name="count-submissions"
+)
+def count_submitted_attempts(event):
+    services = get_services()
+    records = event.to_dict().get("Records", [])
+    logger.info("stream", extra=count_submissions(records, services.repository, services.clock))

@@ -34,6 +34,8 @@ class AdminService:
     def update_round_times(self, round_id: str, body: object) -> dict:
         body = require_object(body)
         current = self._catalog.snapshot(fresh=True).round(round_id)
+        if current.state != "scheduled":
+            raise ContestError("ROUND_LOCKED", 409)
         values = {}
         for name in ("opens_at", "closes_at", "publish_at"):
             raw = body.get(name, timing.to_iso(getattr(current, name)))
@@ -114,6 +116,19 @@ class AdminService:
         )
         self._catalog.forget()
         return {"count": len(after)}
+
+    def record(self, action: str, target: str, details: dict) -> None:
+        self._repository.record_audit(
+            self._contest_id, self._clock.now_ms(), ADMIN_ACTOR, action, target, details
+        )
+
+    def live_stats(self, round_id: str) -> dict:
+        """Submitted attempts per unit, as counted by the stream handler."""
+        snapshot = self._catalog.snapshot()
+        snapshot.round(round_id)
+        counts = self._repository.unit_counts(round_id)
+        per_unit = {unit["id"]: counts.get(unit["id"], 0) for unit in snapshot.contest["units"]}
+        return {"round_id": round_id, "attempts": sum(per_unit.values()), "per_unit": per_unit}
 
     def audit_log(self) -> list[dict]:
         return [

@@ -8,6 +8,7 @@ from chalicelib.admin import AdminService
 from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.data.repository import Repository
+from chalicelib.lifecycle import RoundLifecycle
 from chalicelib.participants import ParticipantService
 from chalicelib.settings import Settings, get_settings
 
@@ -20,6 +21,7 @@ class Services:
     catalog: Catalog
     participants: ParticipantService
     admin: AdminService
+    lifecycle: RoundLifecycle
 
 
 def build_services(*, settings: Settings | None = None, clock: Clock | None = None) -> Services:
@@ -33,13 +35,15 @@ def build_services(*, settings: Settings | None = None, clock: Clock | None = No
         ttl_seconds=settings.config_cache_seconds,
     )
     common = {"repository": repository, "catalog": catalog, "clock": clock, "settings": settings}
+    participants = ParticipantService(**common)
     return Services(
         settings=settings,
         clock=clock,
         repository=repository,
         catalog=catalog,
-        participants=ParticipantService(**common),
+        participants=participants,
         admin=AdminService(**common),
+        lifecycle=RoundLifecycle(**common, participants=participants),
     )
 
 

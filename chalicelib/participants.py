@@ -150,7 +150,7 @@ class ParticipantService:
             if attempt.status == "open":
                 if self._accepts_writes(attempt, snapshot, now):
                     return 200, self._attempt_view(attempt, snapshot)
-                self._finalize(attempt, attempt.answers, attempt.prediction, now, by="deadline")
+                self.finalize(attempt, attempt.answers, attempt.prediction, now, by="deadline")
         times = timing.RoundTimes(round_record.opens_at, round_record.closes_at, round_record.publish_at)
         if not timing.accepts_new_attempts(times, round_record.state, now):
             raise ContestError("ROUND_NOT_OPEN", 409)
@@ -220,10 +220,10 @@ class ParticipantService:
             raise ContestError("ATTEMPT_CLOSED", 409)
         final_answers = attempt.answers if answers is None else answers
         final_prediction = attempt.prediction if prediction is None else prediction
-        done = self._finalize(attempt, final_answers, final_prediction, now, by="participant")
+        done = self.finalize(attempt, final_answers, final_prediction, now, by="participant")
         return self._submitted_view(done)
 
-    def _finalize(
+    def finalize(
         self, attempt: AttemptRecord, answers: dict, prediction: int | None, now: int, *, by: str
     ) -> AttemptRecord:
         """Score and store an attempt once; whoever loses a race reads the winner's result."""

@@ -33,6 +33,7 @@ class Settings:
     dynamodb_connect_timeout: float
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
+    attempts_stream_arn: str
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name for a logical table of ``infra/tables.json``."""
@@ -48,11 +49,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     token_secret = env.get("TOKEN_SECRET", _DEV_SECRET if is_dev else "")
     if not is_dev and len(token_secret) < 32:
         raise ConfigurationError("TOKEN_SECRET (32+ characters) is required in prod")
+    table_prefix = env.get("TABLE_PREFIX", f"songcong-{stage}")
+    region = env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
     return Settings(
         stage=stage,
         contest_id=env.get("CONTEST_ID", "song-cong-cchc-2021"),
-        table_prefix=env.get("TABLE_PREFIX", f"songcong-{stage}"),
-        region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1")),
+        table_prefix=table_prefix,
+        region=region,
         dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
         admin_token=admin_token,
         token_secret=token_secret,
@@ -62,6 +65,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         dynamodb_connect_timeout=float(env.get("DYNAMODB_CONNECT_TIMEOUT", "2")),
         dynamodb_read_timeout=float(env.get("DYNAMODB_READ_TIMEOUT", "5")),
         dynamodb_max_retries=int(env.get("DYNAMODB_MAX_RETRIES", "3")),
+        # Chalice needs the stream ARN when it reads app.py: deployment exports it from the
+        # tables stack (make deploy); locally, the event driver maps this name to its stream.
+        attempts_stream_arn=env.get(
+            "ATTEMPTS_STREAM_ARN",
+            f"arn:aws:dynamodb:{region}:123456789012:table/{table_prefix}-attempts/stream/local",
+        ),
     )
 
 

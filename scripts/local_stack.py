@@ -62,7 +62,7 @@ class StackOptions:
     in_memory: bool = False
     tick_seconds: float = 60.0
     stream_poll_seconds: float = 0.5
-    autoreload: bool = True
+    autoreload: bool = False
     seed: bool = True
     project_dir: Path = REPO_ROOT
     status_file: Path | None = None
@@ -191,14 +191,20 @@ def dynamodb_event(records: Iterable[Mapping[str, Any]], stream_arn: str, region
 
 
 class ShardReader:
-    """Reads one DynamoDB stream shard by shard, the way a Lambda event source mapping does."""
+    """Reads one DynamoDB stream shard by shard, the way a Lambda event source mapping does.
+
+    DynamoDB Local numbers stream records with one counter for all tables, and an iterator taken
+    on a shard that is still empty points at sequence 1: once any other table has been written,
+    reading it raises TrimmedDataAccessException for ever. So on that error (and on an expired
+    iterator) we start again from TRIM_HORIZON and skip what was already delivered.
+    """
 
     def __init__(self, client: Any, stream_arn: str, starting_position: str) -> None:
         self.client = client
         self.stream_arn = stream_arn
         self.starting_position = starting_position
         self._iterators: dict[str, str | None] = {}  # shard id -> iterator (None: closed)
-        self._last_sequence: dict[str, str] = {}
+        self._last_sequence: dict[str, int] = {}
         self._known = False
 
     def _shards(self) -> list[dict[str, Any]]:
@@ -213,19 +219,14 @@ class ShardReader:
             kwargs["ExclusiveStartShardId"] = last
 
     def _iterator(self, shard_id: str, position: str) -> str | None:
-        kwargs: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": shard_id}
-        if shard_id in self._last_sequence:
-            kwargs.update(
-                ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=self._last_sequence[shard_id]
-            )
-        else:
-            kwargs["ShardIteratorType"] = position
-        return self.client.get_shard_iterator(**kwargs).get("ShardIterator")
+        return self.client.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+        ).get("ShardIterator")
 
     def refresh(self) -> None:
         """Pick up shards that appeared since: the first time at the configured position
         (LATEST, as Lambda), later ones from their start so that no record is skipped."""
-        position = self.starting_position if not self._known else "TRIM_HORIZON"
+        position = self.starting_position if self._known else "TRIM_HORIZON"
         for shard in self._shards():
             shard_id = shard["ShardId"]
             if shard_id not in self._iterators:
@@ -233,20 +234,26 @@ class ShardReader:
         self._known = True
 
     def read(self) -> list[dict[str, Any]]:
-        """Records of every open shard, parents before children (shards come in that order)."""
+        """New records of every open shard, parents before children (shards come in that order)."""
         records: list[dict[str, Any]] = []
+        recoverable = (
+            self.client.exceptions.TrimmedDataAccessException,
+            self.client.exceptions.ExpiredIteratorException,
+        )
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
                 continue
             try:
                 response = self.client.get_records(ShardIterator=iterator, Limit=1000)
-            except self.client.exceptions.ExpiredIteratorException:
+            except recoverable as error:
+                LOG.debug("shard %s: %s; reading again from TRIM_HORIZON", shard_id, type(error).__name__)
                 self._iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
                 continue
-            batch = response.get("Records", [])
-            if batch:
-                self._last_sequence[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
-            records.extend(batch)
+            last = self._last_sequence.get(shard_id, -1)
+            fresh = [r for r in response.get("Records", []) if int(r["dynamodb"]["SequenceNumber"]) > last]
+            if fresh:
+                self._last_sequence[shard_id] = int(fresh[-1]["dynamodb"]["SequenceNumber"])
+            records.extend(fresh)
             self._iterators[shard_id] = response.get("NextShardIterator")
         return records
 
@@ -296,6 +303,7 @@ class EventDriver:
         self._tick_request = threading.Event()
         self._threads: list[threading.Thread] = []
         self.status: dict[str, Any] = {
+            "ticks_started": 0,
             "ticks": 0,
             "stream_polls": 0,
             "stream_records": 0,
@@ -360,6 +368,7 @@ class EventDriver:
 
     def tick(self) -> None:
         """Call every schedule handler once, with an EventBridge ``Scheduled Event``."""
+        self._bump("ticks_started")
         for schedule in self.schedules:
             event = scheduled_event(self._function_name(schedule.name), self.region, self.clock())
             self._invoke(schedule.name, event)
@@ -396,13 +405,17 @@ class EventDriver:
         self._write_status()
 
     def _scheduler_loop(self) -> None:
+        """Like an EventBridge rate rule, the first run comes one period after start; with
+        ``tick_seconds`` 0 the schedules run only when asked (SIGUSR1)."""
         while not self._stop.is_set():
+            self._tick_request.wait(timeout=self.tick_seconds if self.tick_seconds > 0 else None)
+            self._tick_request.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.tick()
             except Exception:
                 LOG.error("scheduler tick failed:\n%s", traceback.format_exc().rstrip())
-            self._tick_request.wait(timeout=self.tick_seconds)
-            self._tick_request.clear()
 
     def _stream_loop(self) -> None:
         while not self._stop.is_set():
@@ -481,6 +494,9 @@ def run(options: StackOptions) -> int:
 
     env = stack_environment(options)
     settings = load_stack_settings(env)
+    env.update(
+        TABLE_PREFIX=settings.table_prefix, AWS_REGION=settings.region, AWS_DEFAULT_REGION=settings.region
+    )
     base_url = f"http://127.0.0.1:{options.port}"
     if not port_is_free(options.port):
         raise StackError(f"port {options.port} (PORT, chalice local) is already in use")
@@ -618,12 +634,14 @@ def _announce(
     token_hint = settings.admin_token if os.environ.get("ADMIN_TOKEN") is None else "$ADMIN_TOKEN"
     schedules = ", ".join(driver.status["schedules"]) or "none"
     streams = ", ".join(driver.status["stream_handlers"]) or "none"
+    cadence = f"every {options.tick_seconds:g} s" if options.tick_seconds > 0 else "on demand only"
     lines = [
         "",
         f"  Sông Công contest: {base_url}/   (ready in {elapsed:.1f} s)",
         f"  API: {base_url}/contest   admin token: {token_hint}",
         f"  DynamoDB Local: http://127.0.0.1:{options.ddb_port}   tables: {settings.table_prefix}-*",
-        f"  schedules every {options.tick_seconds:g} s: {schedules};  stream handlers: {streams}",
+        f"  schedules ({schedules}) {cadence}; kill -USR1 {os.getpid()} runs them now",
+        f"  stream handlers: {streams}",
         "  Open round 1 now for a demo (another terminal):  make open-round",
         '    quick demo: make open-round ARGS="--closes-in-minutes 2 --publish-after-minutes 1"',
         "  Ctrl-C stops everything.",
@@ -654,12 +672,17 @@ def options_from(argv: list[str] | None = None, environ: Mapping[str, str] | Non
         "--tick-seconds",
         type=float,
         default=float(env.get("LOCAL_TICK_SECONDS", "60")),
-        help="schedule handlers run this often (LOCAL_TICK_SECONDS); SIGUSR1 runs them at once",
+        help="schedule handlers run this often (LOCAL_TICK_SECONDS; 0: only on SIGUSR1, which also runs them at once)",
     )
     parser.add_argument(
         "--stream-poll-seconds", type=float, default=float(env.get("LOCAL_STREAM_POLL_SECONDS", "0.5"))
     )
-    parser.add_argument("--no-autoreload", dest="autoreload", action="store_false")
+    parser.add_argument(
+        "--autoreload",
+        action="store_true",
+        help="restart chalice local on file changes (it polls the whole project, DATA_DIR included)",
+    )
+    parser.add_argument("--no-autoreload", dest="autoreload", action="store_false", help=argparse.SUPPRESS)
     parser.add_argument("--no-seed", dest="seed", action="store_false")
     parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--status-file", type=Path, default=None, help="JSON counters of the event driver")

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import get_settings
@@ -106,6 +107,39 @@ class ParticipantModel(Model):
     created_at = NumberAttribute()
 
 
+class OpenAttemptsIndex(GlobalSecondaryIndex):
+    """Open attempts of a round by deadline, sharded: what closing a round must submit."""
+
+    class Meta:
+        index_name = "open_by_deadline"
+        projection = KeysOnlyProjection()
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    deadline_at = NumberAttribute(range_key=True)
+
+
+class LeaderboardIndex(GlobalSecondaryIndex):
+    """Submitted attempts of a round in ranking-key order, sharded (see domain.ranking)."""
+
+    class Meta:
+        index_name = "leaderboard"
+        projection = IncludeProjection(
+            [
+                "attempt_id",
+                "round_id",
+                "unit_id",
+                "correct",
+                "total",
+                "prediction",
+                "duration_ms",
+                "submitted_at",
+            ]
+        )
+
+    board_shard = UnicodeAttribute(hash_key=True)
+    board_key = UnicodeAttribute(range_key=True)
+
+
 class AttemptModel(Model):
     """One timed attempt. Sparse index keys are present only while they matter:
     ``open_shard`` while open (for closing), ``board_*`` once submitted (for top-k)."""
@@ -133,6 +167,8 @@ class AttemptModel(Model):
     open_shard = UnicodeAttribute(null=True)
     board_shard = UnicodeAttribute(null=True)
     board_key = UnicodeAttribute(null=True)
+    open_attempts = OpenAttemptsIndex()
+    leaderboard = LeaderboardIndex()
 
 
 class StatsModel(Model):

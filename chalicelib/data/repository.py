@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.models import (
     AttemptModel,
@@ -22,13 +24,19 @@ from chalicelib.data.models import (
     QuestionModel,
     ResultsModel,
     RoundModel,
+    StatsModel,
 )
 from chalicelib.domain.quiz import Question
+from chalicelib.domain.ranking import LevelQuery, SubmittedAttempt
 
 CONTEST_SK = "CONTEST"
 EXCLUSIONS_SK = "EXCLUSIONS"
 ROUND_PREFIX = "ROUND#"
 RESULTS_PREFIX = "RESULTS#"
+RANKING_PREFIX = "RANKING#"
+UNIT_PREFIX = "UNIT#"
+SEEN_PREFIX = "SEEN#"
+SEEN_MARK_DAYS = 400
 
 
 def _condition_failed(error: Exception) -> bool:
@@ -134,6 +142,19 @@ def _attempt_from_model(model: AttemptModel) -> AttemptRecord:
         correct=_int_or_none(model.correct),
         total=_int_or_none(model.total),
         receipt=model.receipt,
+    )
+
+
+def _submitted_from_model(item: AttemptModel) -> SubmittedAttempt:
+    return SubmittedAttempt(
+        attempt_id=item.attempt_id,
+        participant_id=item.participant_id,
+        unit_id=item.unit_id,
+        correct=int(item.correct),
+        total=int(item.total),
+        prediction=_int_or_none(item.prediction),
+        duration_ms=int(item.duration_ms),
+        submitted_at=int(item.submitted_at),
     )
 
 
@@ -381,6 +402,117 @@ class Repository:
             return ResultsModel.get(contest_id, RESULTS_PREFIX + round_id).body
         except ResultsModel.DoesNotExist:
             return None
+
+    def put_ranking(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
+        """Store a round's computed ranking once; a second ranking run keeps the first."""
+        item = ResultsModel(
+            contest_id, RANKING_PREFIX + round_id, body=body, sha256=sha256, published_at=now_ms
+        )
+        return self._put_if_absent(item, ResultsModel.pk)
+
+    def get_ranking(self, contest_id: str, round_id: str) -> dict | None:
+        try:
+            return ResultsModel.get(contest_id, RANKING_PREFIX + round_id, consistent_read=True).body
+        except ResultsModel.DoesNotExist:
+            return None
+
+    def put_results(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
+        """Publish once: the snapshot is immutable, a repeated publication changes nothing."""
+        item = ResultsModel(
+            contest_id, RESULTS_PREFIX + round_id, body=body, sha256=sha256, published_at=now_ms
+        )
+        return self._put_if_absent(item, ResultsModel.pk)
+
+    def advance_round_state(
+        self, contest_id: str, round_id: str, expected: str, new: str, now_ms: int, **extra: int
+    ) -> bool:
+        """Move the lifecycle one step; False when another run already moved it."""
+        item = RoundModel(contest_id, ROUND_PREFIX + round_id)
+        actions = [RoundModel.state.set(new), RoundModel.updated_at.set(now_ms)]
+        actions += [getattr(RoundModel, name).set(value) for name, value in extra.items()]
+        try:
+            item.update(actions=actions, condition=RoundModel.state == expected)
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    # --- closing and ranking ------------------------------------------------------------
+
+    def open_attempt_keys(self, shards: Iterable[str], due_by: int) -> list[tuple[str, str, int]]:
+        """(participant_id, round_id, number) of open attempts whose deadline has passed."""
+        found = []
+        for shard in shards:
+            for item in AttemptModel.open_attempts.query(shard, AttemptModel.deadline_at <= due_by):
+                round_id, number = item.attempt_key.split("#")
+                found.append((item.participant_id, round_id, int(number)))
+        return found
+
+    def count_submitted(self, shards: Iterable[str]) -> int:
+        """Exact count of a round's submitted attempts (COUNT over the small index items)."""
+        return sum(AttemptModel.leaderboard.count(shard) for shard in shards)
+
+    def read_board(self, query: LevelQuery, page_size: int = 100) -> Iterable[SubmittedAttempt]:
+        """One side of one correct level of one shard, lazily, in index order."""
+        low, high = query.key_range()
+        items = AttemptModel.leaderboard.query(
+            query.shard,
+            AttemptModel.board_key.between(low, high),
+            scan_index_forward=query.ascending,
+            page_size=page_size,
+        )
+        return (_submitted_from_model(item) for item in items)
+
+    def read_whole_board(self, shards: Iterable[str]) -> Iterable[SubmittedAttempt]:
+        for shard in shards:
+            for item in AttemptModel.leaderboard.query(shard, page_size=500):
+                yield _submitted_from_model(item)
+
+    def get_participants(self, participant_ids: Iterable[str]) -> dict[str, ParticipantRecord]:
+        keys = sorted(set(participant_ids))
+        return {p.participant_id: _participant_from_model(p) for p in ParticipantModel.batch_get(keys)}
+
+    # --- live statistics (kept by the stream handler) ----------------------------------------
+
+    def count_submission_once(self, round_id: str, unit_id: str, attempt_id: str, now_ms: int) -> bool:
+        """Add one submitted attempt to its unit's counter, at most once per attempt: the
+        marker and the increment commit together or not at all."""
+        expires = now_ms // 1000 + SEEN_MARK_DAYS * 86400
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.save(
+                    StatsModel(round_id, SEEN_PREFIX + attempt_id, expires_at=expires),
+                    condition=StatsModel.pk.does_not_exist(),
+                )
+                transaction.update(
+                    StatsModel(round_id, UNIT_PREFIX + unit_id), actions=[StatsModel.attempts.add(1)]
+                )
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+                return False
+            raise
+        return True
+
+    def unit_counts(self, round_id: str) -> dict[str, int]:
+        return {
+            item.sk[len(UNIT_PREFIX) :]: int(item.attempts)
+            for item in StatsModel.query(
+                round_id, StatsModel.sk.startswith(UNIT_PREFIX), consistent_read=True
+            )
+        }
+
+    @staticmethod
+    def _connection() -> Connection:
+        meta = StatsModel.Meta
+        return Connection(
+            region=meta.region,
+            host=meta.host,
+            connect_timeout_seconds=meta.connect_timeout_seconds,
+            read_timeout_seconds=meta.read_timeout_seconds,
+            max_retry_attempts=meta.max_retry_attempts,
+        )
 
     # --- helpers ------------------------------------------------------------------------
 

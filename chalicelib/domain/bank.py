@@ -58,14 +58,19 @@ def _row_problems(row: object, document_ids: set[str]) -> list[str]:
     return problems
 
 
+def _clean_id(row: object) -> str:
+    value = row.get("id") if isinstance(row, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
 def validate_bank(rows: object, document_ids: set[str]) -> list[Question]:
     """Return the questions, or raise :class:`InvalidBank` listing every bad row."""
     if not isinstance(rows, list):
         raise InvalidBank([RowError(0, "", "the bank must be a JSON array")])
     errors: list[RowError] = []
-    ids = Counter(row.get("id") for row in rows if isinstance(row, dict))
+    ids = Counter(_clean_id(row) for row in rows)
     for index, row in enumerate(rows, start=1):
-        question_id = row.get("id", "") if isinstance(row, dict) else ""
+        question_id = _clean_id(row)
         problems = _row_problems(row, document_ids)
         if question_id and ids[question_id] > 1:
             problems.append("duplicate id")
@@ -79,7 +84,7 @@ def validate_bank(rows: object, document_ids: set[str]) -> list[Question]:
             text=row["text"].strip(),
             options=tuple(o["text"].strip() for o in row["options"]),
             correct_index=next(i for i, o in enumerate(row["options"]) if o["correct"] is True),
-            source=str(row.get("source", "")).strip(),
+            source=row["source"].strip() if isinstance(row.get("source"), str) else "",
         )
         for row in rows
     ]

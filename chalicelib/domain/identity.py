@@ -79,11 +79,11 @@ PROVINCE_CODES = frozenset(
     ]
 )
 GENDERS = ("male", "female")
-_DIGITS_12 = re.compile(r"^\d{12}$")
-_MOBILE = re.compile(r"^0[35789]\d{8}$")
-_LANDLINE = re.compile(r"^02\d{9}$")
+_DIGITS_12 = re.compile(r"[0-9]{12}")
+_MOBILE = re.compile(r"0[35789][0-9]{8}")
+_LANDLINE = re.compile(r"02[0-9]{9}")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def century_gender_digit(birth_year: int, gender: str) -> int:
@@ -94,7 +94,7 @@ def century_gender_digit(birth_year: int, gender: str) -> int:
 
 def validate_national_id(national_id: str, date_of_birth: date, gender: str) -> str:
     """Return the CCCD if it is well formed and agrees with birth date and gender."""
-    if not isinstance(national_id, str) or not _DIGITS_12.match(national_id):
+    if not isinstance(national_id, str) or not _DIGITS_12.fullmatch(national_id):
         raise ContestError("INVALID_NATIONAL_ID", field="national_id", detail="cần đúng 12 chữ số")
     if national_id[:3] not in PROVINCE_CODES:
         raise ContestError("INVALID_NATIONAL_ID", field="national_id", detail="mã tỉnh không tồn tại")
@@ -119,14 +119,14 @@ def normalize_phone(phone: str) -> str:
         compact = "0" + compact[3:]
     elif compact.startswith("84") and len(compact) in (11, 12):
         compact = "0" + compact[2:]
-    if _MOBILE.match(compact) or _LANDLINE.match(compact):
+    if _MOBILE.fullmatch(compact) or _LANDLINE.fullmatch(compact):
         return compact
     raise ContestError("INVALID_PHONE", field="phone")
 
 
 def parse_birth_date(value: object, today: date) -> date:
     """A real calendar date between 1900-01-01 and today."""
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ContestError("INVALID_DATE_OF_BIRTH", field="date_of_birth")
     try:
         parsed = date.fromisoformat(value)

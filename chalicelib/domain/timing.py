@@ -4,9 +4,10 @@ decides); they are shown in ISO 8601 with the contest's +07:00 offset."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight saving
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_iso(epoch_ms: int | None) -> str | None:
@@ -21,7 +22,7 @@ def parse_iso(value: str) -> int:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("a time zone offset is required")
-    return int(moment.timestamp() * 1000)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)  # exact: no float rounding
 
 
 @dataclass(frozen=True)

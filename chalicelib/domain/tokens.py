@@ -30,7 +30,7 @@ def verify_token(secret: str, token: str, now_ms: int) -> str | None:
     if len(parts) != 3 or not parts[1].isdigit():
         return None
     participant_id, expires, signature = parts
-    if not hmac.compare_digest(_sign(secret, f"{participant_id}.{expires}"), signature):
+    if not hmac.compare_digest(_sign(secret, f"{participant_id}.{expires}").encode(), signature.encode()):
         return None
     if int(expires) < now_ms:
         return None

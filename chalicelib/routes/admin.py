@@ -41,3 +41,38 @@ def set_exclusions():
 @api
 def audit():
     return _admin().audit_log()
+
+
+@admin_routes.route("/admin/rounds/{round_id}/close", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def close_round(round_id):
+    _admin()
+    lifecycle = get_services().lifecycle
+    lifecycle.close(round_id)
+    ranked = lifecycle.rank(round_id)
+    get_services().admin.record(
+        "round.close", round_id, {"actual_prediction_value": ranked["actual_prediction_value"]}
+    )
+    return {k: v for k, v in ranked.items() if not k.startswith("_")}
+
+
+@admin_routes.route("/admin/rounds/{round_id}/publish", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def publish_round(round_id):
+    _admin()
+    results = get_services().lifecycle.publish(round_id)
+    get_services().admin.record("round.publish", round_id, {"sha256": results["sha256"]})
+    return results
+
+
+@admin_routes.route("/admin/rounds/{round_id}/ranking", methods=["GET"])
+@api
+def ranking_preview(round_id):
+    _admin()
+    return get_services().lifecycle.preview(round_id)
+
+
+@admin_routes.route("/admin/rounds/{round_id}/stats", methods=["GET"])
+@api
+def live_stats(round_id):
+    return _admin().live_stats(round_id)

@@ -115,7 +115,7 @@ class FakeBoard:
 
 # Small value ranges on purpose: ties on every criterion are then common.
 @st.composite
-def round_attempts(draw: st.DrawFn, max_size: int = 30) -> list[SubmittedAttempt]:
+def round_attempts(draw: st.DrawFn, max_size: int = 24) -> list[SubmittedAttempt]:
     size = draw(st.integers(0, max_size))
     ids = draw(
         st.lists(st.text("abcXY#9", min_size=1, max_size=4), min_size=size, max_size=size, unique=True)
@@ -277,7 +277,7 @@ def test_prize_table_with_a_negative_count_is_refused() -> None:
 # ---------------------------------------------------------------- individual order, properties
 
 
-@settings(max_examples=150)
+@settings(max_examples=60, deadline=None)
 @given(ranked_round(), st.randoms(use_true_random=False))
 def test_ranking_does_not_depend_on_input_order(data: tuple, rng: random.Random) -> None:
     attempts, excluded = data
@@ -292,7 +292,7 @@ def test_ranking_does_not_depend_on_input_order(data: tuple, rng: random.Random)
     )
 
 
-@settings(max_examples=150)
+@settings(max_examples=60, deadline=None)
 @given(round_attempts())
 def test_ranking_is_a_total_order_with_ties_broken_as_the_rules_say(attempts: list) -> None:
     actual = len(attempts)
@@ -310,7 +310,7 @@ def test_ranking_is_a_total_order_with_ties_broken_as_the_rules_say(attempts: li
         assert best == item or precedes(best, item, actual)
 
 
-@settings(max_examples=150)
+@settings(max_examples=60, deadline=None)
 @given(ranked_round(), prize_tables)
 def test_excluded_never_win_and_each_person_wins_at_most_one_prize(data: tuple, table: list) -> None:
     attempts, excluded = data
@@ -423,7 +423,7 @@ def unit_tables(draw: st.DrawFn) -> list[UnitStats]:
     ]
 
 
-@settings(max_examples=100)
+@settings(max_examples=60, deadline=None)
 @given(unit_tables(), prize_tables, st.randoms(use_true_random=False), st.booleans())
 def test_unit_ranking_is_order_independent_and_respects_prize_counts(
     units: list, table: list, rng: random.Random, with_population: bool
@@ -456,7 +456,7 @@ def test_board_key_orders_by_correct_desc_then_prediction_asc_missing_last() -> 
     assert board_key(20, 7, 42, 1_640_000_000_000, "a1") == "979#0000000007#0000000042#1640000000000#a1"
 
 
-@settings(max_examples=200)
+@settings(max_examples=100, deadline=None)
 @given(round_attempts(max_size=12))
 def test_board_keys_sort_like_correct_then_prediction_and_parse_back(attempts: list) -> None:
     def expected(item: SubmittedAttempt) -> tuple:
@@ -497,7 +497,7 @@ def test_malformed_board_keys_are_refused() -> None:
 # ---------------------------------------------------------------- lazy top of the round
 
 
-@settings(max_examples=150)
+@settings(max_examples=60, deadline=None)
 @given(round_attempts(), st.integers(1, 4), st.integers(0, 64))
 def test_lazy_merge_gives_exactly_the_full_sort(attempts: list, shards: int, actual: int) -> None:
     board = FakeBoard(attempts, shards=shards)
@@ -505,7 +505,7 @@ def test_lazy_merge_gives_exactly_the_full_sort(attempts: list, shards: int, act
     assert lazy == sorted(attempts, key=lambda item: ranking_key(item, actual))
 
 
-@settings(max_examples=150)
+@settings(max_examples=60, deadline=None)
 @given(ranked_round(), st.integers(1, 4), prize_tables)
 def test_lazy_top_gives_the_same_winners_as_the_full_ranking(data: tuple, shards: int, table: list) -> None:
     attempts, excluded = data

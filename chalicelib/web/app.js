@@ -1,0 +1,1114 @@
+/* Trang dự thi: landing, đăng ký / đăng nhập, làm bài (tự lưu, tiếp tục sau khi tải lại),
+   lịch sử, kết quả, chia sẻ. Vanilla JS, no dependencies; every URL is relative to the page
+   so it works under any API Gateway stage path. */
+(() => {
+  'use strict';
+
+  // ---------- small helpers ----------
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const enc = encodeURIComponent;
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const pad = (n) => String(n).padStart(2, '0');
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (typeof value === 'function') el.addEventListener(key.slice(2), value);
+      else if (key === 'class') el.className = value;
+      else if (key === 'value' || key === 'checked') el[key] = value;
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child != null && child !== false) el.append(child.nodeType ? child : String(child));
+    }
+    return el;
+  }
+
+  const store = {
+    get(key) { try { return JSON.parse(localStorage.getItem(`sc.${key}`)); } catch (e) { return null; } },
+    set(key, value) { try { localStorage.setItem(`sc.${key}`, JSON.stringify(value)); } catch (e) { /* private mode */ } },
+    del(key) { try { localStorage.removeItem(`sc.${key}`); } catch (e) { /* private mode */ } },
+    clear() {
+      try { Object.keys(localStorage).filter((k) => k.startsWith('sc.')).forEach((k) => localStorage.removeItem(k)); } catch (e) { /* */ }
+    },
+  };
+
+  // Vietnam is UTC+7 all year, so times are shown without relying on the phone's time zone.
+  const VN_OFFSET_MS = 7 * 3600 * 1000;
+  function vnParts(ms) {
+    const d = new Date(ms + VN_OFFSET_MS);
+    return { day: d.getUTCDate(), month: d.getUTCMonth() + 1, year: d.getUTCFullYear(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  }
+  function fmtDateTime(iso, withSeconds) {
+    if (!iso) return '';
+    const p = vnParts(Date.parse(iso));
+    const time = `${pad(p.hour)}:${pad(p.minute)}${withSeconds ? `:${pad(p.second)}` : ''}`;
+    return `${time} ngày ${pad(p.day)}/${pad(p.month)}/${p.year}`;
+  }
+  function fmtCountdown(ms) {
+    let s = Math.max(0, Math.ceil(ms / 1000));
+    const days = Math.floor(s / 86400); s %= 86400;
+    const clock = `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+    return days ? `${days} ngày ${clock}` : clock;
+  }
+  function fmtDuration(ms) {
+    if (ms == null) return '';
+    const s = Math.round(ms / 1000);
+    return s >= 60 ? `${Math.floor(s / 60)} phút ${s % 60} giây` : `${s} giây`;
+  }
+  const fmtNumber = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  const fmtMoney = (n, currency) => `${fmtNumber(n)} ${currency === 'VND' || !currency ? 'đồng' : currency}`;
+
+  // ---------- server clock ----------
+  // offset = server time - phone time, from the request whose answer pins the server time best.
+  const clock = {
+    offset: 0,
+    error: Infinity,
+    now() { return Date.now() + this.offset; },
+    learn(serverMs, sentAt, receivedAt, precision) {
+      if (!Number.isFinite(serverMs)) return;
+      const error = (receivedAt - sentAt) / 2 + precision;
+      if (error <= this.error) {
+        this.offset = serverMs - (sentAt + receivedAt) / 2;
+        this.error = error;
+      }
+    },
+  };
+
+  // ---------- API ----------
+  const MSG = {
+    NETWORK: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
+    GENERIC: 'Đã có lỗi xảy ra. Vui lòng thử lại.',
+    INVALID_NATIONAL_ID: 'Số CCCD không hợp lệ.',
+    INVALID_PHONE: 'Số điện thoại không đúng.',
+    INVALID_DATE_OF_BIRTH: 'Ngày sinh không hợp lệ.',
+    UNKNOWN_UNIT: 'Hãy chọn phường, xã trong danh sách.',
+    CONSENT_REQUIRED: 'Bạn cần đồng ý để dự thi.',
+    VALIDATION_ERROR: 'Thông tin chưa hợp lệ.',
+    ALREADY_REGISTERED: 'Số CCCD này đã đăng ký. Hãy đăng nhập bằng CCCD và số điện thoại.',
+    NOT_ELIGIBLE: 'Bạn thuộc đối tượng không được dự thi.',
+    INVALID_CREDENTIALS: 'Số CCCD hoặc số điện thoại không đúng.',
+    UNAUTHORIZED: 'Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.',
+    ROUND_NOT_FOUND: 'Không tìm thấy tuần thi.',
+    ROUND_NOT_OPEN: 'Tuần thi này hiện không mở.',
+    ATTEMPT_LIMIT_REACHED: 'Bạn đã dùng hết số lượt thi của tuần này.',
+    ATTEMPT_CLOSED: 'Lượt thi đã hết giờ. Các câu trả lời đã lưu vẫn được tính khi tuần thi kết thúc.',
+    RESULTS_NOT_PUBLISHED: 'Kết quả chưa được công bố.',
+    SERVICE_BUSY: 'Hệ thống đang bận, vui lòng thử lại sau ít giây.',
+  };
+
+  class ApiError extends Error {
+    constructor(code, message, status, field) {
+      super(message);
+      Object.assign(this, { code, status, field });
+    }
+    get retryable() { return this.code === 'NETWORK' || this.status >= 500 || this.status === 429 || this.status === 408; }
+  }
+
+  async function api(method, path, body, opts = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.auth && session.token) headers.Authorization = `Bearer ${session.token}`;
+    const sentAt = Date.now();
+    let res;
+    try {
+      res = await fetch(path, {
+        method, headers, cache: 'no-store', keepalive: !!opts.keepalive,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError('NETWORK', MSG.NETWORK, 0);
+    }
+    const receivedAt = Date.now();
+    const date = res.headers.get('Date');
+    if (date) clock.learn(Date.parse(date) + 500, sentAt, receivedAt, 500); // whole seconds
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* empty body */ }
+    if (!res.ok) {
+      const err = (data && data.error) || {};
+      const code = err.code || (res.status >= 500 ? 'SERVER' : `HTTP_${res.status}`);
+      const error = new ApiError(code, err.message || MSG[code] || MSG.GENERIC, res.status, err.field);
+      if (res.status === 401 && opts.auth) sessionExpired();
+      throw error;
+    }
+    return { data, status: res.status, sentAt, receivedAt };
+  }
+
+  // ---------- session ----------
+  const session = {
+    token: store.get('token'),
+    participantId: store.get('participant'),
+    start(data) {
+      this.token = data.token; this.participantId = data.participant_id;
+      store.set('token', data.token); store.set('participant', data.participant_id);
+      updateNav();
+    },
+    end() {
+      this.token = null; this.participantId = null;
+      store.clear(); // a shared phone keeps nothing of the previous participant
+      updateNav();
+    },
+  };
+
+  let flash = null; // a notice shown once by the next screen
+  let pendingRoute = null; // where to go after signing in
+
+  function sessionExpired() {
+    if (!session.token) return;
+    session.end();
+    pendingRoute = currentRoute();
+    flash = MSG.UNAUTHORIZED;
+    go('dang-nhap');
+  }
+
+  // ---------- contest data ----------
+  let contestCache = null;
+  let contestLoadedAt = 0;
+  async function loadContest(force) {
+    if (contestCache && !force && Date.now() - contestLoadedAt < 60000) return contestCache;
+    const res = await api('GET', 'contest');
+    if (res.data.server_time) clock.learn(Date.parse(res.data.server_time), res.sentAt, res.receivedAt, 0);
+    contestCache = res.data;
+    contestLoadedAt = Date.now();
+    return contestCache;
+  }
+  const unitName = (contest, id) => (contest.units.find((u) => u.id === id) || { name: id || '' }).name;
+  const roundName = (contest, id) => (contest.rounds.find((r) => r.id === id) || { name: id }).name;
+
+  const STATUS = {
+    scheduled: 'Sắp mở', open: 'Đang mở', closed: 'Đã đóng, đang chấm', ranked: 'Đang chờ công bố', published: 'Đã công bố kết quả',
+  };
+
+  // ---------- routing ----------
+  const main = $('#main');
+  let cleanups = [];
+  let tickers = [];
+  let renderId = 0;
+
+  const ROUTES = [
+    [/^$/, viewHome],
+    [/^dang-ky$/, viewRegister],
+    [/^dang-nhap$/, viewSignIn],
+    [/^thi\/([\w-]+)$/, viewAttempt],
+    [/^luot\/([\w.-]+)$/, viewReceipt],
+    [/^ca-nhan$/, viewMe],
+    [/^ket-qua$/, viewResultsIndex],
+    [/^ket-qua\/([\w-]+)$/, viewResults],
+  ];
+
+  function currentRoute() { return location.hash.startsWith('#/') ? location.hash.slice(2) : ''; }
+  function go(route, opts = {}) {
+    const hash = `#/${route}`;
+    if (location.hash === hash) { render(); return; }
+    if (opts.replace) { history.replaceState(null, '', hash); render(); } else location.hash = hash;
+  }
+
+  async function render(firstLoad) {
+    cleanups.forEach((fn) => { try { fn(); } catch (e) { /* */ } });
+    cleanups = []; tickers = [];
+    const id = ++renderId;
+    const route = currentRoute();
+    const [, view, match] = ROUTES.map(([re, fn]) => [re, fn, route.match(re)]).find((r) => r[2]) || [null, viewNotFound, []];
+    main.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Đang tải…'));
+    markNav(route);
+    try {
+      await view(...match.slice(1), () => id === renderId);
+    } catch (e) {
+      if (id !== renderId || e.code === 'UNAUTHORIZED') return;
+      main.replaceChildren(errorBox(e, () => render()));
+    }
+    if (id === renderId && !firstLoad) {
+      const heading = $('h1', main);
+      if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus({ preventScroll: true }); }
+      window.scrollTo(0, 0);
+    }
+  }
+
+  function screen(title, ...children) {
+    document.title = `${title} – Thi tìm hiểu CCHC Sông Công`;
+    const notice = flash ? h('p', { class: 'notice', role: 'status' }, flash) : null;
+    flash = null;
+    main.replaceChildren(...[notice, ...children].flat(Infinity).filter((c) => c != null && c !== false));
+  }
+
+  function errorBox(e, retry) {
+    return h('div', { class: 'alert', role: 'alert' },
+      h('p', null, e.message || MSG.GENERIC),
+      retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Thử lại') : null);
+  }
+
+  function markNav(route) {
+    document.querySelectorAll('.nav-list a').forEach((a) => {
+      const target = a.getAttribute('href').slice(2);
+      const active = target === route || (target && route.startsWith(`${target}/`));
+      if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
+  }
+
+  function updateNav() {
+    const li = $('#nav-account');
+    if (!li) return;
+    li.replaceChildren(session.token ? h('a', { href: '#/ca-nhan' }, 'Cá nhân') : h('a', { href: '#/dang-nhap' }, 'Đăng nhập'));
+    markNav(currentRoute());
+  }
+
+  setInterval(() => tickers.forEach((fn) => fn()), 1000);
+
+  function countdown(targetIso, onZero) {
+    const el = h('span', { class: 'countdown' });
+    const target = Date.parse(targetIso);
+    let fired = target <= clock.now(); // only a zero crossed while watching triggers a refresh
+    const tick = () => {
+      const left = target - clock.now();
+      el.textContent = fmtCountdown(left);
+      if (left <= 0 && !fired) { fired = true; if (onZero) setTimeout(onZero, 1500); }
+    };
+    tick(); tickers.push(tick);
+    return el;
+  }
+
+  // ---------- landing ----------
+  async function viewHome(isCurrent) {
+    const contest = await loadContest(true);
+    if (!isCurrent()) return;
+    const refresh = () => { if (isCurrent()) render(); };
+    const rules = contest.rules;
+    const open = contest.rounds.find((r) => r.status === 'open');
+    const next = contest.rounds.find((r) => r.status === 'scheduled');
+    const start = (r) => (session.token ? `#/thi/${r.id}` : '#/dang-ky');
+    const startLabel = (r) => (session.token && store.get(`open.${r.id}`) ? 'Tiếp tục bài đang làm' : null);
+
+    let hero;
+    if (open) {
+      hero = [h('p', { class: 'hero-status' }, `${open.name} đang mở. Còn `, countdown(open.closes_at, refresh), ' để dự thi.'),
+        h('p', { class: 'actions' }, h('a', { class: 'btn primary big', href: start(open), onclick: () => { pendingRoute = `thi/${open.id}`; } }, startLabel(open) || 'Vào thi ngay'),
+          session.token ? null : h('a', { class: 'btn', href: '#/dang-nhap', onclick: () => { pendingRoute = `thi/${open.id}`; } }, 'Đã đăng ký? Đăng nhập'))];
+    } else if (next) {
+      hero = [h('p', { class: 'hero-status' }, `${next.name} mở sau `, countdown(next.opens_at, refresh), ` (lúc ${fmtDateTime(next.opens_at)}).`),
+        session.token ? null : h('p', { class: 'actions' }, h('a', { class: 'btn primary big', href: '#/dang-ky' }, 'Đăng ký dự thi'))];
+    } else {
+      hero = [h('p', { class: 'hero-status' }, 'Các tuần thi đã kết thúc. Cảm ơn bạn đã quan tâm!'),
+        h('p', { class: 'actions' }, h('a', { class: 'btn primary', href: '#/ket-qua' }, 'Xem kết quả'))];
+    }
+
+    const roundItems = contest.rounds.map((r) => {
+      let when;
+      if (r.status === 'scheduled') when = h('p', null, 'Mở sau ', countdown(r.opens_at, refresh));
+      else if (r.status === 'open') when = h('p', null, 'Đóng sau ', countdown(r.closes_at, refresh));
+      else if (r.status === 'published') when = h('p', null, h('a', { href: `#/ket-qua/${r.id}` }, `Xem kết quả ${r.name}`));
+      else when = h('p', null, `Kết quả công bố lúc ${fmtDateTime(r.publish_at)}`);
+      return h('li', { class: `round round-${r.status}` },
+        h('div', { class: 'round-head' }, h('h3', null, r.name), h('span', { class: `badge badge-${r.status}` }, STATUS[r.status] || r.status)),
+        h('p', { class: 'muted' }, `Từ ${fmtDateTime(r.opens_at)} đến ${fmtDateTime(r.closes_at)}`),
+        when,
+        r.status === 'open' ? h('p', null, h('a', { class: 'btn primary', href: start(r), onclick: () => { pendingRoute = `thi/${r.id}`; } }, startLabel(r) || `Vào thi ${r.name}`)) : null);
+    });
+
+    const minutes = Math.round(rules.time_limit_seconds / 60);
+    const prizeList = (list) => h('ul', { class: 'prizes' }, list.map((p) => h('li', null,
+      h('strong', null, p.name), `: ${p.count} giải, mỗi giải ${fmtMoney(p.amount, contest.prizes.currency)}`)));
+
+    screen('Trang chủ',
+      h('section', { class: 'hero', 'aria-labelledby': 'contest-name' },
+        h('h1', { id: 'contest-name' }, contest.name),
+        contest.organizer ? h('p', { class: 'muted' }, `Đơn vị tổ chức: ${contest.organizer}`) : null, ...hero),
+      h('section', { class: 'card', 'aria-labelledby': 'h-rounds' },
+        h('h2', { id: 'h-rounds' }, 'Các tuần thi'),
+        h('ul', { class: 'rounds' }, roundItems)),
+      h('section', { class: 'card', 'aria-labelledby': 'h-rules' },
+        h('h2', { id: 'h-rules' }, 'Thể lệ ngắn gọn'),
+        h('ul', { class: 'rules' },
+          h('li', null, 'Ai đang sống, học tập, làm việc tại thành phố Sông Công đều được dự thi. Thành viên Ban Tổ chức, Tổ biên soạn câu hỏi và bộ phận kỹ thuật không dự thi.'),
+          h('li', null, `Mỗi lượt thi có ${rules.questions_per_attempt} câu hỏi trắc nghiệm; mỗi câu chọn một đáp án.`),
+          h('li', null, `Mỗi lượt làm trong ${minutes} phút, tính từ lúc bấm “Bắt đầu làm bài”. Hết giờ, bài được nộp tự động.`),
+          h('li', null, `Mỗi tuần bạn được thi tối đa ${rules.max_attempts_per_round} lượt; lượt có kết quả tốt nhất được dùng để xét giải.`),
+          h('li', null, 'Câu trả lời được lưu ngay khi bạn chọn. Mất mạng hay lỡ tải lại trang, bạn vẫn làm tiếp được lượt đang dở.'),
+          h('li', null, `Cuối bài có câu dự đoán: “${rules.prediction_question}”. Câu này giúp phân định khi nhiều người có cùng số câu đúng.`),
+          h('li', null, 'Xếp giải: nhiều câu đúng hơn xếp trên; bằng nhau thì dự đoán gần đúng hơn xếp trên; vẫn bằng nhau thì ai làm nhanh hơn xếp trên.'))),
+      h('section', { class: 'card', 'aria-labelledby': 'h-prizes' },
+        h('h2', { id: 'h-prizes' }, 'Giải thưởng mỗi tuần'),
+        h('h3', null, 'Giải cá nhân'), prizeList(contest.prizes.individual),
+        h('h3', null, 'Giải tập thể (phường, xã)'), prizeList(contest.prizes.collective)),
+      h('section', { class: 'card', 'aria-labelledby': 'h-docs' },
+        h('h2', { id: 'h-docs' }, `Tài liệu tham khảo (${contest.documents.length} văn bản)`),
+        h('p', null, 'Câu hỏi được soạn từ các văn bản sau:'),
+        h('ol', { class: 'documents' }, contest.documents.map((d) => h('li', null, d.title)))),
+      shareCard(contest));
+  }
+
+  // ---------- sharing ----------
+  function contestUrl() { return `${location.origin}${location.pathname}`; }
+
+  function shareCard(contest) {
+    const url = contestUrl();
+    const status = h('p', { class: 'share-status', role: 'status' });
+    const input = h('input', { id: 'share-url', type: 'url', readonly: true, value: url });
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(url);
+      } catch (e) {
+        input.select();
+        try { if (!document.execCommand('copy')) throw e; } catch (e2) { status.textContent = 'Hãy chọn liên kết ở trên và sao chép.'; return; }
+      }
+      status.textContent = 'Đã sao chép liên kết.';
+    };
+    const share = async () => {
+      if (navigator.share) {
+        try { await navigator.share({ title: contest.name, text: 'Mời bạn tham gia cuộc thi trực tuyến:', url }); return; } catch (e) {
+          if (e && e.name === 'AbortError') return;
+        }
+      }
+      copy();
+    };
+    let qr = null;
+    try { qr = window.QR ? window.QR.svg(url, 'Mã QR mở trang cuộc thi') : null; } catch (e) { qr = null; }
+    return h('section', { class: 'card share', 'aria-labelledby': 'h-share' },
+      h('h2', { id: 'h-share' }, 'Chia sẻ cuộc thi'),
+      h('div', { class: 'share-grid' },
+        h('div', null,
+          h('label', { for: 'share-url' }, 'Liên kết trang thi'),
+          input,
+          h('p', { class: 'actions' },
+            h('button', { type: 'button', class: 'btn primary', onclick: share }, 'Chia sẻ'),
+            h('button', { type: 'button', class: 'btn', onclick: copy }, 'Sao chép liên kết')),
+          status),
+        qr ? h('figure', { class: 'qr' }, qr, h('figcaption', null, 'Quét mã QR bằng camera điện thoại để mở trang thi.')) : null));
+  }
+
+  // ---------- forms ----------
+  const PROVINCES = new Set(('001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 ' +
+    '033 034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 ' +
+    '074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096').split(' '));
+
+  function normalizePhone(value) {
+    let v = value.replace(/[\s.\-()]/g, '');
+    if (v.startsWith('+84')) v = `0${v.slice(3)}`;
+    else if (v.startsWith('84') && (v.length === 11 || v.length === 12)) v = `0${v.slice(2)}`;
+    return /^0[35789]\d{8}$/.test(v) || /^02\d{9}$/.test(v) ? v : null;
+  }
+
+  function checkBirthDate(value) {
+    if (!value) return 'Hãy nhập ngày sinh.';
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    const d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    if (!d || d.getUTCDate() !== +m[3] || d.getUTCMonth() !== +m[2] - 1) return 'Ngày sinh không có thật.';
+    if (+m[1] < 1900 || d.getTime() > clock.now()) return 'Ngày sinh phải từ năm 1900 đến hôm nay.';
+    return '';
+  }
+
+  function checkNationalId(value, birthDate, gender) {
+    if (!value) return 'Hãy nhập số CCCD.';
+    if (!/^\d{12}$/.test(value)) return `Số CCCD gồm đúng 12 chữ số (bạn đã nhập ${value.replace(/\D/g, '').length} chữ số).`;
+    if (!PROVINCES.has(value.slice(0, 3))) return '3 chữ số đầu của CCCD (mã tỉnh nơi đăng ký khai sinh) không đúng.';
+    const year = /^\d{4}/.test(birthDate || '') ? +birthDate.slice(0, 4) : null;
+    if (year && gender) {
+      const expected = (Math.floor(year / 100) - 19) * 2 + (gender === 'female' ? 1 : 0);
+      if (+value[3] !== expected) return 'Chữ số thứ 4 của CCCD không khớp với giới tính và năm sinh đã chọn.';
+    }
+    if (year && value.slice(4, 6) !== pad(year % 100)) return `Chữ số thứ 5 và 6 của CCCD phải là ${pad(year % 100)} (2 số cuối năm sinh).`;
+    return '';
+  }
+
+  // Builds a labelled field with a hint and an error line tied to it by aria-describedby.
+  function field(name, label, control, hint) {
+    const hintEl = hint ? h('p', { class: 'hint', id: `${name}-hint` }, hint) : null;
+    const errorEl = h('p', { class: 'field-error', id: `${name}-error`, hidden: true });
+    const described = [hintEl && hintEl.id, errorEl.id].filter(Boolean).join(' ');
+    if (control.tagName === 'FIELDSET') {
+      control.setAttribute('aria-describedby', described);
+      control.append(hintEl || '', errorEl);
+      return h('div', { class: 'field', 'data-field': name }, control);
+    }
+    control.id = `f-${name}`; control.name = name;
+    control.setAttribute('aria-describedby', described);
+    return h('div', { class: 'field', 'data-field': name }, h('label', { for: control.id }, label), hintEl, control, errorEl);
+  }
+
+  function setFieldError(form, name, message) {
+    const wrap = form.querySelector(`[data-field="${name}"]`);
+    if (!wrap) return false;
+    const errorEl = wrap.querySelector('.field-error');
+    errorEl.textContent = message || '';
+    errorEl.hidden = !message;
+    wrap.classList.toggle('invalid', !!message);
+    wrap.querySelectorAll('input, select').forEach((c) => {
+      if (message) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
+    });
+    return true;
+  }
+
+  function focusField(form, name) {
+    const control = form.querySelector(`[data-field="${name}"] input, [data-field="${name}"] select`);
+    if (control) control.focus();
+  }
+
+  // Runs checks on blur, then live once a field has shown an error; returns validateAll().
+  function wireChecks(form, checks) {
+    const shown = new Set();
+    const run = (name) => {
+      const message = checks[name]();
+      setFieldError(form, name, message);
+      if (message) shown.add(name); else shown.delete(name);
+      return message;
+    };
+    Object.keys(checks).forEach((name) => {
+      const wrap = form.querySelector(`[data-field="${name}"]`);
+      wrap.addEventListener('focusout', (e) => {
+        const typed = e.target.type !== 'radio' && e.target.type !== 'checkbox' && e.target.value !== '';
+        if (typed && !wrap.contains(e.relatedTarget)) run(name);
+      });
+      wrap.addEventListener('input', () => { if (shown.has(name)) run(name); });
+      wrap.addEventListener('change', () => { if (shown.has(name)) run(name); });
+    });
+    return () => Object.keys(checks).filter((name) => run(name));
+  }
+
+  function formAlert(form, message) {
+    const box = $('.form-alert', form);
+    box.replaceChildren(...[].concat(message || []));
+    box.hidden = !message;
+    if (message) box.focus();
+  }
+
+  const FIELD_OF_CODE = {
+    INVALID_NATIONAL_ID: 'national_id', ALREADY_REGISTERED: 'national_id', INVALID_PHONE: 'phone',
+    INVALID_DATE_OF_BIRTH: 'date_of_birth', UNKNOWN_UNIT: 'unit_id', CONSENT_REQUIRED: 'consent',
+  };
+
+  function showApiError(form, e) {
+    if (e.code === 'UNAUTHORIZED') return;
+    const name = e.field || FIELD_OF_CODE[e.code];
+    if (name && setFieldError(form, name, e.message)) {
+      formAlert(form, null);
+      if (e.code === 'ALREADY_REGISTERED') {
+        $(`[data-field="${name}"] .field-error`, form).append(' ', h('a', { href: '#/dang-nhap' }, 'Đăng nhập'));
+      }
+      focusField(form, name);
+    } else {
+      formAlert(form, e.message);
+    }
+  }
+
+  async function submitting(button, label, work) {
+    const original = button.textContent;
+    button.disabled = true; button.textContent = label;
+    try { await work(); } finally { button.disabled = false; button.textContent = original; }
+  }
+
+  function afterSignIn(data) {
+    session.start(data);
+    const target = pendingRoute || '';
+    pendingRoute = null;
+    flash = 'Bạn đã đăng nhập.';
+    go(target, { replace: true });
+  }
+
+  async function viewRegister(isCurrent) {
+    const contest = await loadContest();
+    if (!isCurrent()) return;
+    if (session.token) { go(pendingRoute || '', { replace: true }); return; }
+    const kinds = [['phuong', 'Phường'], ['xa', 'Xã']];
+    const unitSelect = h('select', { required: true, autocomplete: 'off' },
+      h('option', { value: '' }, '— Chọn phường, xã —'),
+      kinds.map(([kind, label]) => {
+        const units = contest.units.filter((u) => u.kind === kind);
+        return units.length ? h('optgroup', { label }, units.map((u) => h('option', { value: u.id }, u.name))) : null;
+      }),
+      contest.units.filter((u) => !kinds.some(([k]) => k === u.kind)).map((u) => h('option', { value: u.id }, u.name)));
+    const gender = h('fieldset', { class: 'radios' },
+      h('legend', null, 'Giới tính'),
+      h('label', null, h('input', { type: 'radio', name: 'gender', value: 'male', required: true }), ' Nam'),
+      h('label', null, h('input', { type: 'radio', name: 'gender', value: 'female' }), ' Nữ'));
+    const consent = h('div', { class: 'field check', 'data-field': 'consent' },
+      h('label', null, h('input', { type: 'checkbox', name: 'consent', id: 'f-consent', required: true, 'aria-describedby': 'consent-error' }),
+        ' Tôi đồng ý để Ban Tổ chức dùng các thông tin trên để tổ chức cuộc thi và trao giải.'),
+      h('p', { class: 'field-error', id: 'consent-error', hidden: true }));
+    const button = h('button', { type: 'submit', class: 'btn primary big' }, 'Đăng ký dự thi');
+    const form = h('form', { class: 'form card', novalidate: true },
+      h('div', { class: 'form-alert alert', role: 'alert', tabindex: '-1', hidden: true }),
+      field('full_name', 'Họ và tên', h('input', { type: 'text', autocomplete: 'name', required: true, maxlength: 100 })),
+      field('national_id', 'Số căn cước công dân (CCCD)', h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, required: true }), 'Gồm 12 chữ số, in trên thẻ CCCD.'),
+      field('date_of_birth', 'Ngày sinh', h('input', { type: 'date', min: '1900-01-01', required: true })),
+      field('gender', 'Giới tính', gender),
+      field('phone', 'Số điện thoại', h('input', { type: 'tel', autocomplete: 'tel', required: true }), 'Ví dụ: 0912345678. Dùng để đăng nhập và liên hệ trao giải.'),
+      field('unit_id', 'Phường, xã dự thi', unitSelect, 'Nơi bạn sinh sống, học tập hoặc làm việc.'),
+      field('workplace', 'Nơi công tác, học tập', h('input', { type: 'text', autocomplete: 'organization', required: true, maxlength: 200 }), 'Nếu không đi làm, ghi tổ dân phố hoặc xóm nơi bạn ở.'),
+      consent,
+      h('p', { class: 'actions' }, button));
+    const val = (name) => {
+      const el = form.elements[name];
+      return el instanceof RadioNodeList ? el.value : (el.type === 'checkbox' ? el.checked : el.value.trim());
+    };
+    const validateAll = wireChecks(form, {
+      full_name: () => (val('full_name').length < 2 ? 'Hãy nhập họ và tên đầy đủ.' : ''),
+      national_id: () => checkNationalId(val('national_id'), val('date_of_birth'), val('gender')),
+      date_of_birth: () => checkBirthDate(val('date_of_birth')),
+      gender: () => (val('gender') ? '' : 'Hãy chọn giới tính.'),
+      phone: () => {
+        if (!val('phone')) return 'Hãy nhập số điện thoại.';
+        return normalizePhone(val('phone')) ? '' : 'Số điện thoại gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09 (hoặc +84).';
+      },
+      unit_id: () => (val('unit_id') ? '' : 'Hãy chọn phường, xã dự thi.'),
+      workplace: () => (val('workplace').length < 2 ? 'Hãy ghi nơi công tác, học tập hoặc nơi ở.' : ''),
+      consent: () => (val('consent') ? '' : 'Bạn cần đánh dấu ô đồng ý để đăng ký.'),
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const invalid = validateAll();
+      if (invalid.length) {
+        formAlert(form, `Còn ${invalid.length} mục chưa đúng. Hãy xem lời nhắc màu đỏ bên dưới từng ô.`);
+        focusField(form, invalid[0]);
+        return;
+      }
+      formAlert(form, null);
+      submitting(button, 'Đang đăng ký…', async () => {
+        try {
+          const res = await api('POST', 'participants', {
+            national_id: val('national_id'), full_name: val('full_name'), date_of_birth: val('date_of_birth'),
+            gender: val('gender'), phone: normalizePhone(val('phone')), unit_id: val('unit_id'),
+            workplace: val('workplace'), consent: val('consent'),
+          });
+          afterSignIn(res.data);
+        } catch (e) { showApiError(form, e); }
+      });
+    });
+    screen('Đăng ký dự thi',
+      h('h1', null, 'Đăng ký dự thi'),
+      h('p', null, 'Điền thông tin một lần; những lần sau chỉ cần đăng nhập bằng số CCCD và số điện thoại. ',
+        h('a', { href: '#/dang-nhap' }, 'Đã đăng ký? Đăng nhập')),
+      form);
+  }
+
+  async function viewSignIn(isCurrent) {
+    if (session.token) { go(pendingRoute || 'ca-nhan', { replace: true }); return; }
+    const button = h('button', { type: 'submit', class: 'btn primary big' }, 'Đăng nhập');
+    const form = h('form', { class: 'form card', novalidate: true },
+      h('div', { class: 'form-alert alert', role: 'alert', tabindex: '-1', hidden: true }),
+      field('national_id', 'Số căn cước công dân (CCCD)', h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, required: true }), 'Gồm 12 chữ số.'),
+      field('phone', 'Số điện thoại đã đăng ký', h('input', { type: 'tel', autocomplete: 'tel', required: true })),
+      h('p', { class: 'actions' }, button));
+    const val = (name) => form.elements[name].value.trim();
+    const validateAll = wireChecks(form, {
+      national_id: () => (/^\d{12}$/.test(val('national_id')) ? '' : 'Số CCCD gồm đúng 12 chữ số.'),
+      phone: () => (normalizePhone(val('phone')) ? '' : 'Số điện thoại chưa đúng, ví dụ: 0912345678.'),
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const invalid = validateAll();
+      if (invalid.length) { focusField(form, invalid[0]); return; }
+      submitting(button, 'Đang đăng nhập…', async () => {
+        try {
+          const res = await api('POST', 'sessions', { national_id: val('national_id'), phone: normalizePhone(val('phone')) });
+          afterSignIn(res.data);
+        } catch (e) {
+          if (e.code === 'INVALID_CREDENTIALS') formAlert(form, e.message); else showApiError(form, e);
+        }
+      });
+    });
+    if (!isCurrent()) return;
+    screen('Đăng nhập',
+      h('h1', null, 'Đăng nhập'),
+      h('p', null, 'Dùng số CCCD và số điện thoại bạn đã đăng ký. ', h('a', { href: '#/dang-ky' }, 'Chưa đăng ký? Đăng ký dự thi')),
+      form);
+  }
+
+  // ---------- attempt ----------
+  function requireSignIn(route) {
+    if (session.token) return false;
+    pendingRoute = route;
+    flash = 'Hãy đăng nhập (hoặc đăng ký) để vào thi.';
+    go('dang-nhap', { replace: true });
+    return true;
+  }
+
+  async function viewAttempt(roundId, isCurrent) {
+    if (requireSignIn(`thi/${roundId}`)) return;
+    const contest = await loadContest();
+    if (!isCurrent()) return;
+    const round = contest.rounds.find((r) => r.id === roundId);
+    if (!round) { screen('Không tìm thấy', h('h1', null, 'Không tìm thấy tuần thi'), h('p', null, h('a', { href: '#/' }, 'Về trang chủ'))); return; }
+    const known = store.get(`open.${roundId}`);
+    if (known && Date.parse(known.deadline_at) + contest.rules.grace_seconds * 1000 > clock.now()) {
+      await startAttempt(contest, round, isCurrent);
+      return;
+    }
+    let used = null;
+    let hasOpen = false;
+    try {
+      const me = (await api('GET', 'me', undefined, { auth: true })).data;
+      const mine = me.attempts.filter((a) => a.round_id === roundId);
+      used = mine.length;
+      hasOpen = mine.some((a) => a.status === 'open');
+    } catch (e) {
+      if (e.code === 'UNAUTHORIZED') return;
+    }
+    if (!isCurrent()) return;
+    const rules = contest.rules;
+    const left = used == null ? null : Math.max(0, rules.max_attempts_per_round - used);
+    const startButton = h('button', { type: 'button', class: 'btn primary big', onclick: () => startAttempt(contest, round, isCurrent) },
+      hasOpen ? 'Tiếp tục lượt đang làm' : 'Bắt đầu làm bài');
+    let body;
+    if (round.status !== 'open') {
+      body = h('div', { class: 'alert' }, round.status === 'scheduled'
+        ? `${round.name} mở lúc ${fmtDateTime(round.opens_at)}.`
+        : `${round.name} đã đóng lúc ${fmtDateTime(round.closes_at)}.`);
+    } else if (left === 0 && !hasOpen) {
+      body = h('div', { class: 'alert' }, MSG.ATTEMPT_LIMIT_REACHED, ' ', h('a', { href: '#/ca-nhan' }, 'Xem lịch sử dự thi'));
+    } else {
+      body = h('div', { class: 'card' },
+        h('ul', { class: 'rules' },
+          h('li', null, `${rules.questions_per_attempt} câu hỏi, làm trong ${Math.round(rules.time_limit_seconds / 60)} phút. Đồng hồ chạy ngay khi bấm nút.`),
+          h('li', null, 'Chạm vào đáp án để chọn; câu trả lời được lưu tự động.'),
+          h('li', null, 'Cuối bài có câu dự đoán, sau đó bấm “Nộp bài”.'),
+          left != null ? h('li', null, hasOpen ? 'Bạn đang có một lượt làm dở.' : `Bạn còn ${left}/${rules.max_attempts_per_round} lượt trong tuần này.`) : null),
+        h('p', { class: 'actions' }, startButton));
+    }
+    screen(round.name, h('h1', null, `${round.name}: làm bài thi`), body);
+  }
+
+  async function startAttempt(contest, round, isCurrent) {
+    screen(round.name, h('h1', null, round.name), h('p', { class: 'loading', role: 'status' }, 'Đang mở bài thi…'));
+    let res;
+    try {
+      res = await api('POST', `rounds/${enc(round.id)}/attempts`, {}, { auth: true });
+    } catch (e) {
+      if (e.code === 'UNAUTHORIZED' || !isCurrent()) return;
+      store.del(`open.${round.id}`);
+      const links = h('p', { class: 'actions' }, h('a', { class: 'btn', href: '#/ca-nhan' }, 'Lịch sử dự thi'), h('a', { class: 'btn', href: '#/' }, 'Về trang chủ'));
+      screen(round.name, h('h1', null, round.name), errorBox(e, e.retryable ? () => startAttempt(contest, round, isCurrent) : null), links);
+      return;
+    }
+    if (!isCurrent()) return;
+    const attempt = res.data;
+    // The server's own clock reading, taken while our request was in flight.
+    const stamp = attempt.server_time || (res.status === 201 ? attempt.started_at : null);
+    if (stamp) clock.learn(Date.parse(stamp), res.sentAt, res.receivedAt, 0);
+    store.set(`open.${round.id}`, { attempt_id: attempt.attempt_id, deadline_at: attempt.deadline_at });
+    runAttempt(contest, round, attempt);
+  }
+
+  const SAVE_TEXT = { saved: 'Đã lưu', saving: 'Đang lưu…', retry: 'Chưa lưu – sẽ thử lại', failed: 'Chưa lưu' };
+
+  function runAttempt(contest, round, attempt) {
+    const id = attempt.attempt_id;
+    const questions = attempt.questions;
+    const total = questions.length;
+    const grace = (attempt.grace_seconds ?? contest.rules.grace_seconds) * 1000;
+    const local = store.get(`ans.${id}`) || {};
+    const state = {
+      answers: Object.assign({}, attempt.answers || {}, local.dirty ? local.answers : {}),
+      prediction: local.dirty && 'prediction' in local ? local.prediction : attempt.prediction_value,
+      version: local.dirty ? 1 : 0,
+      savedVersion: 0,
+      saving: false,
+      retryDelay: 0,
+      saveTimer: null,
+      over: false,
+    };
+    const firstOpen = questions.findIndex((q) => !state.answers[q.id]);
+    let index = Number.isInteger(local.index) ? Math.min(local.index, total) : (firstOpen < 0 ? total : firstOpen);
+    const deadline = Date.parse(attempt.deadline_at);
+
+    const persist = () => store.set(`ans.${id}`, { answers: state.answers, prediction: state.prediction, dirty: state.version !== state.savedVersion, index });
+
+    // --- layout ---
+    const timerEl = h('span', { class: 'timer', role: 'timer', 'aria-label': 'Thời gian còn lại' });
+    const saveEl = h('span', { class: 'save-state', role: 'status' });
+    const answeredEl = h('span', { class: 'answered' });
+    const announcer = h('p', { class: 'sr-only', 'aria-live': 'assertive' });
+    const bar = h('div', { class: 'attempt-bar' }, h('span', { class: 'timer-wrap' }, 'Còn ', timerEl), saveEl, answeredEl);
+    const stage = h('div', { class: 'question-stage' });
+    const alertEl = h('div', { class: 'attempt-alert', role: 'alert' });
+    const prevBtn = h('button', { type: 'button', class: 'btn', onclick: () => show(index - 1, true) }, '← Câu trước');
+    const nextBtn = h('button', { type: 'button', class: 'btn', onclick: () => show(index + 1, true) }, 'Câu sau →');
+    const submitBtn = h('button', { type: 'button', class: 'btn primary', onclick: () => confirmSubmit() }, 'Nộp bài');
+    const mapButtons = questions.map((q, i) => h('button', { type: 'button', class: 'map-btn', onclick: () => show(i, true) }, String(i + 1)));
+    mapButtons.push(h('button', { type: 'button', class: 'map-btn map-prediction', onclick: () => show(total, true) }, 'Dự đoán'));
+    const map = h('nav', { class: 'question-map', 'aria-label': 'Chuyển nhanh đến câu hỏi' }, mapButtons);
+    const dialog = buildConfirm();
+
+    screen(round.name,
+      h('h1', { class: 'attempt-title' }, `${round.name}: bài thi`),
+      bar, announcer, alertEl, stage,
+      h('div', { class: 'question-nav' }, prevBtn, nextBtn),
+      map,
+      h('p', { class: 'actions submit-row' }, submitBtn),
+      dialog);
+
+    function setSave(status) {
+      saveEl.textContent = SAVE_TEXT[status];
+      saveEl.dataset.state = status;
+    }
+
+    function refreshMeta() {
+      const answered = questions.filter((q) => state.answers[q.id]).length;
+      answeredEl.textContent = `Đã trả lời ${answered}/${total}`;
+      questions.forEach((q, i) => {
+        const done = !!state.answers[q.id];
+        mapButtons[i].classList.toggle('done', done);
+        mapButtons[i].setAttribute('aria-label', `Câu ${i + 1}${done ? ', đã trả lời' : ', chưa trả lời'}`);
+        if (i === index) mapButtons[i].setAttribute('aria-current', 'step'); else mapButtons[i].removeAttribute('aria-current');
+      });
+      const predicted = state.prediction != null;
+      mapButtons[total].classList.toggle('done', predicted);
+      mapButtons[total].setAttribute('aria-label', `Câu dự đoán${predicted ? ', đã trả lời' : ', chưa trả lời'}`);
+      if (index === total) mapButtons[total].setAttribute('aria-current', 'step'); else mapButtons[total].removeAttribute('aria-current');
+      prevBtn.disabled = index === 0;
+      nextBtn.disabled = index === total;
+      return answered;
+    }
+
+    let lastPointer = 0;
+    let advanceTimer = null;
+    function show(i, moveFocus) {
+      clearTimeout(advanceTimer);
+      index = Math.max(0, Math.min(total, i));
+      persist();
+      const heading = h('h2', { id: 'q-heading', tabindex: '-1' }, index < total ? `Câu ${index + 1}/${total}` : 'Câu dự đoán');
+      if (index < total) {
+        const q = questions[index];
+        const options = h('div', { class: 'options' }, q.options.map((o, k) => h('label', { class: state.answers[q.id] === o.id ? 'option selected' : 'option' },
+          h('input', { type: 'radio', name: `q-${q.id}`, value: o.id, checked: state.answers[q.id] === o.id, disabled: state.over }),
+          h('span', { class: 'option-key', 'aria-hidden': 'true' }, String.fromCharCode(65 + k)),
+          h('span', { class: 'option-text' }, o.text))));
+        options.addEventListener('pointerdown', () => { lastPointer = Date.now(); });
+        options.addEventListener('change', (e) => {
+          const wasOpen = !state.answers[q.id];
+          state.answers[q.id] = e.target.value;
+          options.querySelectorAll('.option').forEach((label) => label.classList.toggle('selected', label.contains(e.target)));
+          changed();
+          // One tap answers and moves on; arrow keys only change the choice.
+          if (wasOpen && Date.now() - lastPointer < 1500 && index < total) {
+            advanceTimer = setTimeout(() => show(index + 1, true), 400);
+          }
+        });
+        stage.replaceChildren(heading, h('fieldset', { class: 'question' },
+          h('legend', { class: 'question-text' }, q.text), options));
+      } else {
+        const input = h('input', { id: 'prediction', type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 12,
+          value: state.prediction == null ? '' : String(state.prediction), 'aria-describedby': 'prediction-hint prediction-error', disabled: state.over });
+        const error = h('p', { class: 'field-error', id: 'prediction-error', hidden: true });
+        input.addEventListener('input', () => {
+          const raw = input.value.replace(/[\s.,]/g, '');
+          const ok = raw === '' || /^\d{1,9}$/.test(raw);
+          error.hidden = ok;
+          error.textContent = ok ? '' : 'Hãy nhập một số nguyên không âm, ví dụ 1250.';
+          if (ok) input.removeAttribute('aria-invalid'); else input.setAttribute('aria-invalid', 'true');
+          if (!ok) return;
+          const value = raw === '' ? null : parseInt(raw, 10);
+          if (value !== state.prediction) { state.prediction = value; changed(); }
+        });
+        stage.replaceChildren(heading, h('div', { class: 'question field' },
+          h('label', { for: 'prediction', class: 'question-text' }, attempt.prediction.question),
+          h('p', { class: 'hint', id: 'prediction-hint' }, 'Nhập một số nguyên. Câu này dùng để phân định khi nhiều người cùng số câu đúng.'),
+          input, error,
+          h('p', null, 'Kiểm tra lại các câu trong danh sách bên dưới rồi bấm “Nộp bài”.')));
+      }
+      refreshMeta();
+      if (moveFocus) {
+        heading.focus({ preventScroll: true });
+        if (bar.getBoundingClientRect().bottom < 0 || stage.getBoundingClientRect().top < 0) stage.scrollIntoView({ block: 'start' });
+      }
+    }
+
+    // --- autosave: debounced PUT with backoff; the last full state always wins ---
+    function changed() {
+      state.version++;
+      persist();
+      refreshMeta();
+      setSave('saving');
+      clearTimeout(state.saveTimer);
+      state.saveTimer = setTimeout(flush, 600);
+    }
+
+    async function flush(keepalive) {
+      if (state.over || state.version === state.savedVersion) return;
+      if (state.saving) { state.again = true; return; }
+      clearTimeout(state.saveTimer);
+      state.saving = true;
+      const version = state.version;
+      setSave('saving');
+      try {
+        await api('PUT', `attempts/${enc(id)}/answers`, { answers: state.answers, prediction: state.prediction }, { auth: true, keepalive });
+        state.savedVersion = Math.max(state.savedVersion, version);
+        state.retryDelay = 0;
+        persist();
+        if (!state.over) setSave(state.version === state.savedVersion ? 'saved' : 'saving');
+      } catch (e) {
+        if (e.code === 'ATTEMPT_CLOSED') { closed(e.message); return; }
+        if (e.code === 'UNAUTHORIZED') return;
+        if (e.retryable) {
+          state.retryDelay = Math.min(state.retryDelay ? state.retryDelay * 2 : 1000, 30000);
+          setSave('retry');
+          state.saveTimer = setTimeout(flush, state.retryDelay + Math.random() * 500);
+        } else {
+          setSave('failed');
+          alertEl.replaceChildren(h('p', null, e.message));
+        }
+      } finally {
+        state.saving = false;
+      }
+      if (!state.over && state.version !== state.savedVersion && (state.again || saveEl.dataset.state === 'saving')) {
+        state.again = false;
+        state.saveTimer = setTimeout(flush, 300);
+      }
+    }
+
+    const onOnline = () => { if (state.version !== state.savedVersion) flush(); };
+    const onHide = () => { if (document.visibilityState === 'hidden') flush(true); };
+    window.addEventListener('online', onOnline);
+    document.addEventListener('visibilitychange', onHide);
+    window.addEventListener('pagehide', onHide);
+    cleanups.push(() => {
+      window.removeEventListener('online', onOnline);
+      document.removeEventListener('visibilitychange', onHide);
+      window.removeEventListener('pagehide', onHide);
+      clearTimeout(state.saveTimer); clearTimeout(advanceTimer);
+      if (!state.over && state.version !== state.savedVersion) flush(true);
+      state.over = true;
+    });
+
+    // --- countdown against the server's deadline ---
+    const warned = new Set();
+    function tick() {
+      const left = deadline - clock.now();
+      const s = Math.max(0, Math.ceil(left / 1000));
+      timerEl.textContent = `${pad(Math.floor(s / 60))}:${pad(s % 60)}`;
+      timerEl.setAttribute('aria-label', `Thời gian còn lại: ${Math.floor(s / 60)} phút ${s % 60} giây`);
+      timerEl.classList.toggle('urgent', s <= 60);
+      for (const mark of [300, 60]) {
+        if (s <= mark && s > mark - 5 && !warned.has(mark)) { warned.add(mark); announcer.textContent = `Còn ${mark / 60} phút.`; }
+      }
+      if (left <= 0 && !state.over && !state.submitting) {
+        alertEl.replaceChildren(h('p', null, 'Đã hết giờ làm bài. Đang nộp bài…'));
+        submit();
+      }
+    }
+    tickers.push(tick);
+
+    // --- submit ---
+    function buildConfirm() {
+      const text = h('p', { id: 'confirm-text' });
+      const yes = h('button', { type: 'button', class: 'btn primary', onclick: () => { d.close(); submit(); } }, 'Nộp bài');
+      const no = h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Quay lại làm tiếp');
+      const d = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+        h('h2', { id: 'confirm-title' }, 'Nộp bài?'), text, h('p', { class: 'actions' }, yes, no));
+      d.text = text; d.no = no;
+      return d;
+    }
+
+    function confirmSubmit() {
+      const answered = refreshMeta();
+      const notes = [`Bạn đã trả lời ${answered}/${total} câu.`];
+      if (answered < total) notes.push(`Còn ${total - answered} câu chưa trả lời.`);
+      if (state.prediction == null) notes.push('Bạn chưa trả lời câu dự đoán.');
+      notes.push('Sau khi nộp, bạn không sửa được bài nữa.');
+      dialog.text.textContent = notes.join(' ');
+      if (typeof dialog.showModal === 'function') { dialog.showModal(); dialog.no.focus(); } else if (window.confirm(notes.join('\n'))) submit();
+    }
+
+    async function submit() {
+      if (state.submitting || state.over) return;
+      state.submitting = true;
+      clearTimeout(state.saveTimer);
+      submitBtn.disabled = true;
+      submitBtn.textContent = 'Đang nộp bài…';
+      const body = { answers: state.answers, prediction: state.prediction };
+      for (let tries = 0; ; tries++) {
+        try {
+          const res = await api('POST', `attempts/${enc(id)}/submit`, body, { auth: true });
+          finish(res.data);
+          return;
+        } catch (e) {
+          if (e.code === 'ATTEMPT_CLOSED') { closed(e.message); return; }
+          if (e.code === 'UNAUTHORIZED' || state.over) return;
+          if (e.retryable && tries < 6) {
+            alertEl.replaceChildren(h('p', null, 'Mất kết nối, đang thử nộp lại… Bài làm của bạn vẫn được giữ trên máy.'));
+            await sleep(Math.min(1000 * 2 ** tries, 15000));
+            continue;
+          }
+          alertEl.replaceChildren(h('p', null, e.message), h('button', { type: 'button', class: 'btn', onclick: () => submit() }, 'Thử nộp lại'));
+          state.submitting = false;
+          submitBtn.disabled = false;
+          submitBtn.textContent = 'Nộp bài';
+          return;
+        }
+      }
+    }
+
+    function finish(result) {
+      state.over = true;
+      state.savedVersion = state.version;
+      store.set(`res.${id}`, Object.assign({ round_id: round.id }, result));
+      store.del(`ans.${id}`);
+      store.del(`open.${round.id}`);
+      flash = 'Bài thi đã được nộp.';
+      go(`luot/${id}`, { replace: true });
+    }
+
+    function closed(message) {
+      if (state.over) return;
+      state.over = true;
+      clearTimeout(state.saveTimer);
+      store.del(`open.${round.id}`);
+      store.del(`ans.${id}`);
+      screen(round.name,
+        h('h1', null, `${round.name}: lượt thi đã đóng`),
+        h('div', { class: 'alert alert-closed', role: 'alert' },
+          h('h2', null, 'Hết giờ nộp bài'),
+          h('p', null, message || MSG.ATTEMPT_CLOSED)),
+        h('p', { class: 'actions' }, h('a', { class: 'btn primary', href: '#/ca-nhan' }, 'Lịch sử dự thi'), h('a', { class: 'btn', href: '#/' }, 'Về trang chủ')));
+    }
+
+    if (deadline + grace <= clock.now()) { closed(MSG.ATTEMPT_CLOSED); return; }
+    setSave(state.version === state.savedVersion ? 'saved' : 'saving');
+    show(index, false);
+    tick();
+    if (state.version !== state.savedVersion) flush();
+  }
+
+  // ---------- receipt ----------
+  async function viewReceipt(attemptId, isCurrent) {
+    if (requireSignIn(`luot/${attemptId}`)) return;
+    const contest = await loadContest();
+    let result = store.get(`res.${attemptId}`);
+    if (!result) {
+      const me = (await api('GET', 'me', undefined, { auth: true })).data;
+      result = me.attempts.find((a) => a.attempt_id === attemptId);
+    }
+    if (!isCurrent()) return;
+    if (!result || !result.receipt) {
+      screen('Lượt thi', h('h1', null, 'Lượt thi'), h('p', null, 'Lượt thi này chưa được nộp hoặc không còn trên máy. ', h('a', { href: '#/ca-nhan' }, 'Xem lịch sử dự thi')));
+      return;
+    }
+    const round = contest.rounds.find((r) => r.id === result.round_id);
+    screen('Kết quả lượt thi',
+      h('h1', null, 'Kết quả lượt thi'),
+      h('div', { class: 'card result' },
+        h('p', { class: 'score' }, h('strong', null, `${result.correct}/${result.total}`), ' câu trả lời đúng'),
+        h('dl', { class: 'facts' },
+          round ? [h('dt', null, 'Tuần thi'), h('dd', null, round.name)] : null,
+          h('dt', null, 'Thời gian làm bài'), h('dd', null, fmtDuration(result.duration_ms)),
+          h('dt', null, 'Nộp lúc'), h('dd', null, fmtDateTime(result.submitted_at, true)),
+          h('dt', null, 'Mã biên nhận'), h('dd', null, h('code', { class: 'receipt' }, result.receipt))),
+        h('p', { class: 'hint' }, 'Hãy lưu mã biên nhận: đó là bằng chứng bài của bạn đã được ghi nhận đúng lúc nộp.')),
+      h('p', { class: 'actions' },
+        round && round.status === 'open' ? h('a', { class: 'btn primary', href: `#/thi/${round.id}` }, 'Thi lượt khác') : null,
+        h('a', { class: 'btn', href: '#/ca-nhan' }, 'Lịch sử dự thi'),
+        h('a', { class: 'btn', href: '#/' }, 'Về trang chủ')));
+  }
+
+  // ---------- personal history ----------
+  async function viewMe(isCurrent) {
+    if (requireSignIn('ca-nhan')) return;
+    const [contest, me] = await Promise.all([loadContest(), api('GET', 'me', undefined, { auth: true }).then((r) => r.data)]);
+    if (!isCurrent()) return;
+    const p = me.participant;
+    const rows = contest.rounds.map((r) => {
+      const attempts = me.attempts.filter((a) => a.round_id === r.id);
+      if (!attempts.length) return null;
+      return h('section', { class: 'card', 'aria-labelledby': `h-me-${r.id}` },
+        h('h2', { id: `h-me-${r.id}` }, r.name),
+        h('ol', { class: 'attempts' }, attempts.map((a) => h('li', null,
+          a.status === 'submitted'
+            ? [h('strong', null, `${a.correct}/${a.total} câu đúng`), ` · ${fmtDuration(a.duration_ms)} · nộp lúc ${fmtDateTime(a.submitted_at, true)}`,
+              h('br'), 'Mã biên nhận: ', h('code', { class: 'receipt' }, a.receipt)]
+            : [h('strong', null, 'Đang làm dở'), r.status === 'open' ? [' · ', h('a', { href: `#/thi/${r.id}` }, 'Tiếp tục làm bài')] : ' · câu trả lời đã lưu được tính khi tuần thi kết thúc']))),
+        r.status === 'published' ? h('p', null, h('a', { href: `#/ket-qua/${r.id}` }, `Xem kết quả ${r.name}`)) : null);
+    }).filter(Boolean);
+    const signOut = h('button', { type: 'button', class: 'btn', onclick: () => { session.end(); flash = 'Bạn đã đăng xuất.'; go(''); } }, 'Đăng xuất');
+    screen('Cá nhân',
+      h('h1', null, `Xin chào, ${p.full_name}`),
+      h('div', { class: 'card' },
+        h('dl', { class: 'facts' },
+          h('dt', null, 'Số CCCD'), h('dd', null, p.national_id_masked),
+          h('dt', null, 'Phường, xã'), h('dd', null, unitName(contest, p.unit_id)),
+          h('dt', null, 'Nơi công tác'), h('dd', null, p.workplace)),
+        h('p', { class: 'actions' }, signOut)),
+      h('h2', null, 'Lịch sử dự thi'),
+      rows.length ? rows : h('p', null, 'Bạn chưa dự thi lượt nào. ', h('a', { href: '#/' }, 'Xem các tuần thi')));
+  }
+
+  // ---------- published results ----------
+  async function viewResultsIndex(isCurrent) {
+    const contest = await loadContest(true);
+    if (!isCurrent()) return;
+    screen('Kết quả',
+      h('h1', null, 'Kết quả các tuần thi'),
+      h('ul', { class: 'rounds' }, contest.rounds.map((r) => h('li', { class: 'round' },
+        h('div', { class: 'round-head' }, h('h2', null, r.name), h('span', { class: `badge badge-${r.status}` }, STATUS[r.status] || r.status)),
+        r.status === 'published'
+          ? h('p', null, h('a', { class: 'btn primary', href: `#/ket-qua/${r.id}` }, `Xem kết quả ${r.name}`))
+          : h('p', null, `Kết quả sẽ công bố lúc ${fmtDateTime(r.publish_at)}.`)))));
+  }
+
+  function table(caption, headers, rows) {
+    return h('div', { class: 'table-scroll', role: 'region', 'aria-label': caption, tabindex: '0' },
+      h('table', { class: 'rtable' }, h('caption', null, caption),
+        h('thead', null, h('tr', null, headers.map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c, i) => h('td', { 'data-label': headers[i] }, c)))))));
+  }
+
+  async function viewResults(roundId, isCurrent) {
+    const contest = await loadContest();
+    const round = contest.rounds.find((r) => r.id === roundId);
+    const name = round ? round.name : roundId;
+    let data;
+    try {
+      data = (await api('GET', `rounds/${enc(roundId)}/results`)).data;
+    } catch (e) {
+      if (!isCurrent()) return;
+      if (e.code === 'RESULTS_NOT_PUBLISHED') {
+        screen(`Kết quả ${name}`, h('h1', null, `Kết quả ${name}`),
+          h('div', { class: 'notice' }, round ? `Kết quả sẽ công bố lúc ${fmtDateTime(round.publish_at)}.` : e.message),
+          h('p', null, h('a', { href: '#/ket-qua' }, 'Các tuần thi khác')));
+        return;
+      }
+      throw e;
+    }
+    if (!isCurrent()) return;
+    const prize = (list, row) => {
+      if (!row.prize) return '—';
+      const name = (list.find((p) => p.prize === row.prize) || { name: row.prize }).name;
+      return row.amount ? `${name} (${fmtMoney(row.amount, contest.prizes.currency)})` : name;
+    };
+    screen(`Kết quả ${name}`,
+      h('h1', null, `Kết quả ${name}`),
+      h('p', null, `Công bố lúc ${fmtDateTime(data.published_at)}. Số lượt dự thi thực tế: ${fmtNumber(data.actual_prediction_value)}.`),
+      data.stats ? h('p', null, `${fmtNumber(data.stats.participants)} người dự thi, ${fmtNumber(data.stats.attempts)} lượt thi.`) : null,
+      h('section', { class: 'card', 'aria-labelledby': 'h-individual' },
+        h('h2', { id: 'h-individual' }, 'Giải cá nhân'),
+        table(`Giải cá nhân ${name}`, ['Hạng', 'Giải', 'Họ và tên', 'CCCD', 'Phường, xã', 'Số câu đúng', 'Dự đoán (sai số)', 'Thời gian'],
+          data.individual.map((w) => [String(w.rank), prize(contest.prizes.individual, w), w.full_name, w.national_id_masked,
+            unitName(contest, w.unit_id), `${w.correct}/${w.total}`, `${fmtNumber(w.prediction)} (${fmtNumber(w.prediction_error)})`, fmtDuration(w.duration_ms)]))),
+      h('section', { class: 'card', 'aria-labelledby': 'h-collective' },
+        h('h2', { id: 'h-collective' }, 'Giải tập thể'),
+        table(`Giải tập thể ${name}`, ['Hạng', 'Giải', 'Phường, xã', 'Người dự thi', 'Lượt thi', 'Điểm trung bình'],
+          data.collective.map((c) => [String(c.rank), prize(contest.prizes.collective, c), unitName(contest, c.unit_id),
+            fmtNumber(c.participants), fmtNumber(c.attempts), String(Math.round(c.average_score * 100) / 100).replace('.', ',')]))),
+      h('p', { class: 'hint' }, 'Mã kiểm tra (SHA-256) của bảng kết quả: ', h('code', { class: 'receipt' }, data.sha256)));
+  }
+
+  function viewNotFound() {
+    screen('Không tìm thấy', h('h1', null, 'Không tìm thấy trang'), h('p', null, h('a', { href: '#/' }, 'Về trang chủ')));
+  }
+
+  // ---------- embed mode ----------
+  const embedded = new URLSearchParams(location.search).get('embed') === '1';
+  if (embedded) {
+    document.documentElement.classList.add('embed');
+    // Tell the portal page how tall the content is, so its iframe needs no inner scroll bar.
+    if (window.parent !== window && window.ResizeObserver) {
+      new ResizeObserver(() => {
+        window.parent.postMessage({ type: 'songcong-quiz:height', height: document.documentElement.scrollHeight }, '*');
+      }).observe(document.body);
+    }
+  }
+
+  const skip = $('.skip-link');
+  if (skip) skip.addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
+  window.addEventListener('hashchange', () => { if (location.hash === '' || location.hash.startsWith('#/')) render(); });
+  updateNav();
+  render(true);
+})();

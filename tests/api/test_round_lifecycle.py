@@ -1,0 +1,231 @@
+"""Rounds close, rank and publish by themselves (issue 4), over moto."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+
+from chalicelib.domain import quiz
+from chalicelib.domain.timing import parse_iso
+from chalicelib.settings import get_settings
+from tests.api.conftest import ADMIN
+from tests.api.people import registration
+
+CLOSES = parse_iso("2021-12-19T16:30:00+07:00")
+PUBLISH = parse_iso("2021-12-20T08:00:00+07:00")
+
+
+def _join(api, **overrides):
+    body = registration(**overrides)
+    token = api.post("/participants", body).json_body["token"]
+    attempt = api.post("/rounds/r1/attempts", {}, token).json_body
+    return body, token, attempt
+
+
+def _answers(api, attempt, how_many_correct):
+    bank = api.services.catalog.bank().by_id
+    layout = [(q["id"], None) for q in attempt["questions"]]
+    correct = quiz.correct_option_ids(
+        layout, bank, secret=api.services.settings.token_secret, attempt_id=attempt["attempt_id"]
+    )
+    answers = {}
+    for index, question in enumerate(attempt["questions"]):
+        if index < how_many_correct:
+            answers[question["id"]] = correct[question["id"]]
+        else:
+            answers[question["id"]] = next(
+                o["id"] for o in question["options"] if o["id"] != correct[question["id"]]
+            )
+    return answers
+
+
+def _submit(api, token, attempt, correct, prediction, after_seconds):
+    api.clock.advance(seconds=after_seconds)
+    body = {"answers": _answers(api, attempt, correct), "prediction": prediction}
+    response = api.post(f"/attempts/{attempt['attempt_id']}/submit", body, token)
+    assert response.status_code == 200, response.body
+    return response.json_body
+
+
+def _fire(api, name):
+    event = api.client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[], region="ap-southeast-1"
+    )
+    return api.client.lambda_.invoke(name, event)
+
+
+def _play_round(api):
+    """Five people, six attempts: ties on correct broken by prediction, then duration."""
+    people = {}
+    for label, unit in [("an", "bach-quang"), ("binh", "bach-quang"), ("chi", "cai-dan"), ("em", "pho-co")]:
+        people[label] = _join(api, full_name=f"Người {label}", unit_id=unit)
+    _submit(api, people["an"][1], people["an"][2], 20, 7, after_seconds=100)
+    _submit(api, people["binh"][1], people["binh"][2], 20, 9, after_seconds=10)  # farther prediction
+    _submit(api, people["chi"][1], people["chi"][2], 18, 7, after_seconds=10)
+    second = api.post("/rounds/r1/attempts", {}, people["chi"][1]).json_body
+    _submit(api, people["chi"][1], second, 20, 7, after_seconds=200)  # same as an, but slower
+    people["dung"] = _join(api, full_name="Người dung", unit_id="mo-che")
+    _submit(api, people["dung"][1], people["dung"][2], 20, 7, after_seconds=1)  # best of all, but excluded
+    # em never submits: her saved answers count when the round closes.
+    em_token, em_attempt = people["em"][1], people["em"][2]
+    api.put(
+        f"/attempts/{em_attempt['attempt_id']}/answers",
+        {"answers": _answers(api, em_attempt, 5), "prediction": 1},
+        em_token,
+    )
+    api.client.http.put(
+        "/admin/exclusions",
+        body='{"national_ids": ["%s"]}' % people["dung"][0]["national_id"],
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+    return people
+
+
+def test_a_round_closes_ranks_and_publishes_by_itself(api):
+    people = _play_round(api)
+    # GIVEN the round is still open, WHEN the schedule fires, THEN nothing closes
+    _fire(api, "close-and-rank-rounds")
+    assert api.get("/contest").json_body["rounds"][0]["status"] == "open"
+    # WHEN the closing time plus grace has passed
+    api.clock.set(CLOSES + 31_000)
+    _fire(api, "close-and-rank-rounds")
+    rounds = api.get("/contest").json_body["rounds"]
+    assert rounds[0]["status"] == "ranked"
+    # THEN em's open attempt was submitted with her saved answers and the full time
+    em_history = api.get("/me", people["em"][1]).json_body["attempts"]
+    assert em_history[0]["status"] == "submitted" and em_history[0]["correct"] == 5
+    # AND results are not public before publish_at
+    assert api.get("/rounds/r1/results").status_code == 404
+    _fire(api, "publish-results")
+    assert api.get("/rounds/r1/results").status_code == 404
+    api.clock.set(PUBLISH)
+    _fire(api, "publish-results")
+    results = api.get("/rounds/r1/results").json_body
+    assert results["actual_prediction_value"] == 6  # submitted attempts: 5 submits + em's, closed
+    names = [(e["full_name"], e["prize"]) for e in results["individual"]]
+    assert names == [
+        ("Người an", "first"),
+        ("Người chi", "second"),
+        ("Người binh", "third"),
+        ("Người em", "consolation"),
+    ]
+    assert all(e["full_name"] != "Người dung" for e in results["individual"])
+    assert results["individual"][0]["national_id_masked"].endswith(people["an"][0]["national_id"][-4:])
+    assert results["stats"]["attempts"] == 6 and results["stats"]["participants"] == 5
+    assert len(results["sha256"]) == 64
+    assert results["collective"][0]["unit_id"] == "bach-quang"
+
+
+def test_jobs_fired_twice_late_or_concurrently_change_nothing_more(api):
+    _play_round(api)
+    api.clock.set(PUBLISH + 3 * 3600_000)  # the close trigger was missed: one late run catches up
+    _fire(api, "publish-results")  # publish before ranking does nothing
+    _fire(api, "close-and-rank-rounds")
+    _fire(api, "publish-results")
+    first = api.get("/rounds/r1/results").json_body
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda name: _fire(api, name), ["close-and-rank-rounds", "publish-results"] * 2))
+    api.clock.advance(seconds=3600)
+    _fire(api, "close-and-rank-rounds")
+    _fire(api, "publish-results")
+    assert api.get("/rounds/r1/results").json_body == first
+
+
+def test_submit_after_close_is_refused_and_results_show_correct_answers_in_me(api):
+    people = _play_round(api)
+    token, attempt = people["em"][1], people["em"][2]
+    api.clock.set(CLOSES + 31_000)
+    _fire(api, "close-and-rank-rounds")
+    late = api.post(f"/attempts/{attempt['attempt_id']}/submit", {}, token)
+    assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+    assert "review" not in api.get("/me", token).json_body["attempts"][0]
+    api.clock.set(PUBLISH)
+    _fire(api, "publish-results")
+    review = api.get("/me", token).json_body["attempts"][0]["review"]
+    assert len(review) == 20
+    assert sum(1 for q in review if q["chosen_option_id"] == q["correct_option_id"]) == 5
+
+
+def test_admin_close_refuses_a_round_not_due_and_then_runs_the_schedule_code(api):
+    _play_round(api)
+    early = api.client.http.post("/admin/rounds/r1/close", body="{}", headers=ADMIN)
+    assert early.status_code == 409 and early.json_body["error"]["code"] == "ROUND_NOT_DUE"
+    api.clock.set(CLOSES + 31_000)
+    closed = api.client.http.post("/admin/rounds/r1/close", body="{}", headers=ADMIN)
+    assert closed.status_code == 200 and closed.json_body["actual_prediction_value"] == 6
+    preview = api.get("/admin/rounds/r1/ranking", headers=ADMIN).json_body
+    assert [e["full_name"] for e in preview["entries"][:2]] == ["Người dung", "Người an"]
+    assert preview["entries"][0]["excluded"] is True and preview["entries"][0]["prize"] is None
+    published = api.client.http.post("/admin/rounds/r1/publish", body="{}", headers=ADMIN)
+    assert published.status_code == 200
+    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body]
+    assert {"round.close", "round.publish", "exclusions.set"} <= set(actions)
+
+
+def test_moving_a_round_is_audited_and_followed_by_the_schedule(api):
+    response = api.patch(
+        "/admin/rounds/r1",
+        {"closes_at": "2021-12-15T10:05:00+07:00", "publish_at": "2021-12-15T10:10:00+07:00"},
+        headers=ADMIN,
+    )
+    assert response.status_code == 200 and response.json_body["closes_at"] == "2021-12-15T10:05:00+07:00"
+    api.clock.set(parse_iso("2021-12-15T10:10:00+07:00"))
+    _fire(api, "close-and-rank-rounds")
+    _fire(api, "publish-results")
+    assert api.get("/rounds/r1/results").status_code == 200
+    locked = api.patch("/admin/rounds/r1", {"closes_at": "2021-12-19T16:30:00+07:00"}, headers=ADMIN)
+    assert locked.status_code == 409 and locked.json_body["error"]["code"] == "ROUND_LOCKED"
+
+
+def test_stream_counts_equal_a_full_recount_and_repeated_records_count_once(api):
+    _play_round(api)
+    api.clock.set(CLOSES + 31_000)
+    _fire(api, "close-and-rank-rounds")
+    # moto has no DynamoDB Streams reads: build the MODIFY records the stream would carry
+    # from the table itself (the integration test feeds the real stream of DynamoDB Local).
+    table = f"{get_settings().table_prefix}-attempts"
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    arn = f"arn:aws:dynamodb:ap-southeast-1:123456789012:table/{table}/stream/2021"
+    records = [
+        {
+            "eventID": str(index),
+            "eventName": "MODIFY",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "ap-southeast-1",
+            "eventSourceARN": arn,
+            "dynamodb": {
+                "OldImage": {**item, "status": {"S": "open"}},
+                "NewImage": item,
+                "SequenceNumber": str(index),
+            },
+        }
+        for index, item in enumerate(items)
+    ]
+    payload = {"Records": records}
+    api.client.lambda_.invoke("count-submissions", payload)
+    api.client.lambda_.invoke("count-submissions", payload)  # a retried batch
+    live = api.get("/admin/rounds/r1/stats", headers=ADMIN).json_body
+    board = api.services.repository.read_whole_board(
+        [f"r1#{n:02d}" for n in range(get_settings().attempt_shards)]
+    )
+    recount = Counter(a.unit_id for a in board)
+    assert {u: c for u, c in live["per_unit"].items() if c} == dict(recount)
+    assert live["attempts"] == 6
+
+
+def test_a_bad_stream_record_is_skipped_without_raising(api):
+    response = api.client.lambda_.invoke(
+        "count-submissions",
+        {
+            "Records": [
+                {
+                    "eventName": "MODIFY",
+                    "eventSourceARN": "arn:x",
+                    "dynamodb": {"NewImage": {"status": {"S": "submitted"}}},
+                }
+            ]
+        },
+    )
+    assert response.payload is None

@@ -1,0 +1,278 @@
+"""The participant page in a real headless Chromium against the real app (see conftest.py)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from chalicelib.messages import ERROR_MESSAGES
+from tests.e2e.conftest import SCREENSHOTS, new_person, register, run_axe, screenshot
+
+pytestmark = pytest.mark.e2e
+
+QUESTIONS = 20
+
+
+def answer_current_question(page, number: int, option: int = 0) -> None:
+    """Tap an option of question ``number`` (1-based); one tap moves on to the next one."""
+    expect(page.get_by_role("heading", name=f"Câu {number}/{QUESTIONS}")).to_be_visible()
+    page.locator(".option").nth(option).click()
+    following = f"Câu {number + 1}/{QUESTIONS}" if number < QUESTIONS else "Câu dự đoán"
+    expect(page.get_by_role("heading", name=following)).to_be_visible()
+
+
+def fill_registration(page, person) -> None:
+    page.get_by_label("Họ và tên").fill(person.full_name)
+    page.get_by_label("Số căn cước công dân (CCCD)").fill(person.national_id)
+    page.get_by_label("Ngày sinh").fill(person.date_of_birth)
+    page.get_by_label("Nữ" if person.gender == "female" else "Nam", exact=True).check()
+    page.get_by_label("Số điện thoại").fill(person.phone)
+    page.get_by_label("Phường, xã dự thi").select_option(person.unit_id)
+    page.get_by_label("Nơi công tác, học tập").fill(person.workplace)
+    page.get_by_label(re.compile("Tôi đồng ý")).check()
+
+
+def sign_in(page, stack, person) -> None:
+    page.goto(stack.base_url + "#/dang-nhap")
+    page.get_by_label("Số căn cước công dân (CCCD)").fill(person.national_id)
+    page.get_by_label("Số điện thoại đã đăng ký").fill(person.phone)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("link", name="Cá nhân")).to_be_visible()
+
+
+def test_journey_register_answer_reload_predict_submit_and_see_receipt_in_history(stack, page):
+    # GIVEN round 1 is open and a newcomer opens the contest page
+    person = new_person()
+    page.goto(stack.base_url)
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("cải cách hành chính")
+    expect(page.locator(".round-open .countdown")).to_have_text(re.compile(r"\d{2}:\d{2}:\d{2}"))
+    expect(page.locator(".documents li")).to_have_count(11)
+    screenshot(page, "01-landing")
+
+    # WHEN they register, with a mistake first that is explained next to the field
+    page.get_by_role("link", name="Vào thi ngay").click()
+    expect(page.get_by_role("heading", name="Đăng ký dự thi")).to_be_visible()
+    page.get_by_label("Số căn cước công dân (CCCD)").fill(person.national_id[:11])
+    page.get_by_label("Số điện thoại").focus()
+    expect(page.locator("#national_id-error")).to_contain_text("12 chữ số")
+    screenshot(page, "02-registration-error")
+    fill_registration(page, person)
+    page.get_by_role("button", name="Đăng ký dự thi").click()
+
+    # THEN they land on round 1 and start an attempt
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    for number in (1, 2, 3):
+        answer_current_question(page, number, option=number % 4)
+    expect(page.locator(".save-state")).to_have_text("Đã lưu")
+    expect(page.get_by_role("timer")).to_have_text(re.compile(r"^(19|20):\d{2}$"))
+    screenshot(page, "03-question")
+    chosen = page.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('sc.ans.'))))"
+    )
+
+    # WHEN the page is reloaded mid-attempt THEN the same attempt resumes where it was
+    page.reload()
+    expect(page.get_by_role("heading", name="Câu 4/20")).to_be_visible()
+    expect(page.locator(".answered")).to_have_text("Đã trả lời 3/20")
+
+    # AND with the phone's copy gone, the server alone gives the saved answers back (200)
+    page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('sc.ans.')).forEach(k => localStorage.removeItem(k))"
+    )
+    page.reload()
+    expect(page.locator(".answered")).to_have_text("Đã trả lời 3/20")
+    page.get_by_role("button", name="Câu 2, đã trả lời").click()
+    expect(page.get_by_role("heading", name="Câu 2/20")).to_be_visible()
+    expect(page.locator(".option input:checked")).to_have_count(1)
+    checked = page.locator(".option input:checked").get_attribute("value")
+    assert checked in chosen["answers"].values()
+
+    # WHEN the network drops, the answer waits on the phone and is saved once it is back
+    page.get_by_role("button", name="Câu 4, chưa trả lời").click()
+    page.context.set_offline(True)
+    answer_current_question(page, 4)
+    expect(page.locator(".save-state")).to_have_text("Chưa lưu – sẽ thử lại")
+    page.context.set_offline(False)
+    expect(page.locator(".save-state")).to_have_text("Đã lưu")
+
+    # WHEN they answer the rest and the prediction question
+    for number in range(5, QUESTIONS + 1):
+        answer_current_question(page, number)
+    page.get_by_label(re.compile("Dự đoán")).fill("1500")
+    expect(page.locator(".save-state")).to_have_text("Đã lưu")
+    expect(page.locator(".answered")).to_have_text("Đã trả lời 20/20")
+    screenshot(page, "04-prediction")
+
+    # AND confirm the submission
+    page.locator(".submit-row").get_by_role("button", name="Nộp bài").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Bạn đã trả lời 20/20 câu.")
+    screenshot(page, "05-confirm-submit")
+    dialog.get_by_role("button", name="Nộp bài").click()
+
+    # THEN the result shows the score and the receipt
+    expect(page.get_by_role("heading", name="Kết quả lượt thi")).to_be_visible()
+    expect(page.locator(".score")).to_contain_text("/20")
+    receipt = page.locator(".result .receipt").inner_text().strip()
+    assert len(receipt) >= 8
+    screenshot(page, "06-result")
+
+    # AND the personal history lists the attempt with the same receipt
+    page.get_by_role("link", name="Lịch sử dự thi").click()
+    expect(page.get_by_role("heading", name=f"Xin chào, {person.full_name}")).to_be_visible()
+    expect(page.locator(".attempts")).to_contain_text(receipt)
+    screenshot(page, "07-history")
+
+    # AND a returning visit is still signed in; signing out forgets the person
+    page.goto(stack.base_url + "#/")
+    expect(page.get_by_role("link", name="Cá nhân")).to_be_visible()
+    page.get_by_role("link", name="Cá nhân").click()
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("link", name="Đăng nhập", exact=True)).to_be_visible()
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sc.')).length") == 0
+
+
+def submit_through_api(stack, token: str, round_id: str) -> dict:
+    """Another participant's whole attempt, straight through the API."""
+    status, attempt = stack.call("POST", f"rounds/{round_id}/attempts", {}, token=token)
+    assert status == 201, attempt
+    answers = {q["id"]: q["options"][0]["id"] for q in attempt["questions"]}
+    status, result = stack.call(
+        "POST", f"attempts/{attempt['attempt_id']}/submit", {"answers": answers, "prediction": 3}, token=token
+    )
+    assert status == 200, result
+    return result
+
+
+def test_submit_after_the_time_is_up_shows_attempt_closed_then_published_results(stack, page):
+    # GIVEN round 2 is open; one person has submitted, another has saved two answers
+    stack.move_round("r2", opens=timedelta(hours=-1), closes=timedelta(hours=1), publish=timedelta(hours=2))
+    winner = new_person("Phạm Minh Châu")
+    submit_through_api(stack, register(stack, winner), "r2")
+    person = new_person("Trần Văn Bình")
+    register(stack, person)
+    sign_in(page, stack, person)
+    page.goto(stack.base_url + "#/thi/r2")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    answer_current_question(page, 1)
+    answer_current_question(page, 2)
+    expect(page.locator(".save-state")).to_have_text("Đã lưu")
+
+    # WHEN the organizers close the round (time up, grace over) and the person then submits
+    stack.move_round(
+        "r2", opens=timedelta(hours=-2), closes=timedelta(minutes=-2), publish=timedelta(hours=1)
+    )
+    page.locator(".submit-row").get_by_role("button", name="Nộp bài").click()
+    page.get_by_role("dialog").get_by_role("button", name="Nộp bài").click()
+
+    # THEN the API's ATTEMPT_CLOSED message is shown plainly
+    alert = page.locator(".alert-closed")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text(ERROR_MESSAGES["ATTEMPT_CLOSED"])
+    screenshot(page, "08-time-up")
+
+    # AND once the round is closed and published, its results page lists winners and units
+    stack.admin("POST", "admin/rounds/r2/close")
+    stack.admin("POST", "admin/rounds/r2/publish")
+    page.goto(stack.base_url + "#/ket-qua/r2")
+    expect(page.get_by_role("heading", name="Kết quả Tuần thứ Hai")).to_be_visible()
+    individual = page.get_by_role("region", name="Giải cá nhân Tuần thứ Hai")
+    expect(individual).to_contain_text(winner.full_name)
+    expect(individual).to_contain_text("Phường Mỏ Chè")
+    expect(page.get_by_role("region", name="Giải tập thể Tuần thứ Hai")).to_contain_text("Phường Mỏ Chè")
+    screenshot(page, "09-published-results")
+
+
+def test_results_before_publication_say_when_they_will_be_published(stack, page):
+    # GIVEN round 1 is still open WHEN its results page is opened
+    page.goto(stack.base_url + "#/ket-qua/r1")
+    # THEN the page tells when they will be published instead of an error
+    expect(page.locator(".notice")).to_contain_text(
+        re.compile(r"Kết quả sẽ công bố lúc \d{2}:\d{2} ngày \d{2}/\d{2}/\d{4}")
+    )
+
+
+def test_embed_mode_hides_the_chrome_and_the_headers_allow_the_portal_to_frame_it(stack, page):
+    # GIVEN the city portal frames the page with ?embed=1
+    response = page.goto(stack.base_url + "?embed=1")
+    headers = response.headers
+    # THEN the policy allows framing by the portal only, and no inline script at all
+    policy = headers["content-security-policy"]
+    assert "frame-ancestors 'self' https://*.gov.vn" in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "x-frame-options" not in headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"]
+    # AND the header band and footer are gone, the navigation stays
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".brand")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    expect(page.get_by_role("link", name="Kết quả", exact=True)).to_be_visible()
+    # AND the share link points at the page itself, not at the embedded variant
+    expect(page.get_by_label("Liên kết trang thi")).to_have_value(stack.base_url)
+    page.get_by_role("button", name="Sao chép liên kết").click()
+    expect(page.locator(".share-status")).not_to_be_empty()
+    screenshot(page, "10-embed")
+
+
+@pytest.mark.skipif(
+    not shutil.which("zbarimg"), reason="zbarimg (apt-get install zbar-tools) decodes the QR code"
+)
+def test_qr_code_opens_the_contest_page(stack, page, tmp_path):
+    # GIVEN the landing page WHEN its QR code is scanned
+    page.goto(stack.base_url)
+    picture = tmp_path / "qr.png"
+    page.locator(".qr svg").screenshot(path=str(picture))
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(picture)], capture_output=True, text=True)
+    # THEN it gives the contest page's address
+    assert decoded.stdout.strip() == stack.base_url
+
+
+def test_main_screens_have_no_serious_or_critical_accessibility_findings(stack, axe_page):
+    page = axe_page
+    findings: dict[str, list[dict]] = {}
+    person = new_person("Lê Thị Lan")
+    register(stack, person)
+
+    page.goto(stack.base_url)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    findings["landing"] = run_axe(page)
+
+    page.goto(stack.base_url + "#/dang-ky")
+    page.get_by_role("button", name="Đăng ký dự thi").click()
+    expect(page.locator(".form-alert")).to_be_visible()
+    findings["registration with errors"] = run_axe(page)
+
+    sign_in(page, stack, person)
+    page.goto(stack.base_url + "#/ca-nhan")
+    expect(page.get_by_role("heading", name=f"Xin chào, {person.full_name}")).to_be_visible()
+    findings["personal page"] = run_axe(page)
+
+    page.goto(stack.base_url + "#/thi/r1")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    answer_current_question(page, 1)
+    findings["question"] = run_axe(page)
+
+    page.get_by_role("button", name=re.compile("^Câu dự đoán")).click()
+    findings["prediction"] = run_axe(page)
+
+    page.locator(".submit-row").get_by_role("button", name="Nộp bài").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    findings["confirm dialog"] = run_axe(page)
+    page.get_by_role("dialog").get_by_role("button", name="Nộp bài").click()
+    expect(page.get_by_role("heading", name="Kết quả lượt thi")).to_be_visible()
+    findings["result"] = run_axe(page)
+
+    page.goto(stack.base_url + "#/ket-qua")
+    expect(page.get_by_role("heading", name="Kết quả các tuần thi")).to_be_visible()
+    findings["results index"] = run_axe(page)
+
+    serious = {screen: found for screen, found in findings.items() if found}
+    assert not serious, f"axe-core serious/critical findings: {serious}"
+    assert SCREENSHOTS.exists()
