@@ -10,12 +10,14 @@ from chalicelib.container import get_services
 from chalicelib.http import logger
 from chalicelib.routes.admin import admin_routes
 from chalicelib.routes.participant import participant_routes
+from chalicelib.routes.web import web_routes
 from chalicelib.settings import get_settings
 from chalicelib.stream import count_submissions
 
 app = Chalice(app_name="songcong-contest")
 app.register_blueprint(participant_routes)
 app.register_blueprint(admin_routes)
+app.register_blueprint(web_routes)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="close-and-rank-rounds")

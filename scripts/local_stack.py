@@ -445,9 +445,9 @@ class EventDriver:
 # --------------------------------------------------------------------------- the stack
 
 
-def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float, stop: threading.Event) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         if process.poll() is not None:
             raise StackError(f"chalice local exited with {process.returncode}")
         try:
@@ -457,6 +457,8 @@ def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -
             return  # any HTTP answer means it serves
         except OSError:
             time.sleep(0.1)
+    if stop.is_set():
+        return
     raise StackError(f"chalice local did not answer on {url} within {timeout:.0f} s")
 
 
@@ -571,7 +573,9 @@ def run(options: StackOptions) -> int:
             start_new_session=True,
             preexec_fn=die_with_parent,
         )
-        _wait_for_http(base_url + "/", chalice, timeout=60)
+        _wait_for_http(base_url + "/", chalice, timeout=60, stop=stop)
+        if stop.is_set():
+            return 130
         driver.start()
 
         _announce(options, settings, base_url, driver, time.monotonic() - started)

@@ -39,8 +39,10 @@ class ApiHarness:
     def post(self, path: str, body: object = None, token: str | None = None, raw: str | None = None):
         return self._send("post", path, body, token, raw)
 
-    def put(self, path: str, body: object = None, token: str | None = None, raw: str | None = None):
-        return self._send("put", path, body, token, raw)
+    def put(
+        self, path: str, body: object = None, token: str | None = None, raw: str | None = None, headers: dict | None = None
+    ):
+        return self._send("put", path, body, token, raw, headers)
 
     def patch(self, path: str, body: object = None, token: str | None = None, headers: dict | None = None):
         return self._send("patch", path, body, token, None, headers)

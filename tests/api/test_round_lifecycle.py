@@ -75,11 +75,8 @@ def _play_round(api):
         {"answers": _answers(api, em_attempt, 5), "prediction": 1},
         em_token,
     )
-    api.client.http.put(
-        "/admin/exclusions",
-        body='{"national_ids": ["%s"]}' % people["dung"][0]["national_id"],
-        headers={**ADMIN, "Content-Type": "application/json"},
-    )
+    excluded = api.put("/admin/exclusions", {"national_ids": [people["dung"][0]["national_id"]]}, headers=ADMIN)
+    assert excluded.status_code == 200
     return people
 
 

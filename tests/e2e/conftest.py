@@ -11,96 +11,16 @@ that into a failure.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DEV_ADMIN_TOKEN = os.environ.get("E2E_ADMIN_TOKEN", "dev-admin-token")  # for E2E_BASE_URL
-VIETNAM = timezone(timedelta(hours=7))
-MOBILE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("E2E_REQUIRED") == "1":
-        pytest.fail(f"e2e tests need {what}")
-    pytest.skip(f"e2e tests need {what}")
-
-
-def vn_iso(moment: datetime) -> str:
-    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
-
-
-@dataclass
-class Stack:
-    """The running app as the tests see it: its page URL and a small JSON client."""
-
-    base_url: str
-    admin_token: str = DEV_ADMIN_TOKEN
-    log_path: Path | None = None
-    opened: set[str] = field(default_factory=set)
-
-    def call(self, method: str, path: str, body: object = None, token: str | None = None) -> tuple[int, dict]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path.lstrip("/"), data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"{}")
-
-    def admin(self, method: str, path: str, body: object = None) -> dict:
-        status, payload = self.call(method, path, body if body is not None else {}, token=self.admin_token)
-        assert status < 300, f"{method} {path}: {status} {payload}"
-        return payload
-
-    def move_round(self, round_id: str, *, opens: timedelta, closes: timedelta, publish: timedelta) -> dict:
-        """Set a round's times relative to now (the admin API of the organizers)."""
-        now = datetime.now(VIETNAM)
-        return self.admin(
-            "PATCH",
-            f"admin/rounds/{round_id}",
-            {
-                "opens_at": vn_iso(now + opens),
-                "closes_at": vn_iso(now + closes),
-                "publish_at": vn_iso(now + publish),
-            },
-        )
-
-    def open_round(self, round_id: str) -> None:
-        """Open a round now for three hours (once per run)."""
-        if round_id not in self.opened:
-            self.move_round(
-                round_id, opens=timedelta(hours=-1), closes=timedelta(hours=3), publish=timedelta(hours=4)
-            )
-            self.opened.add(round_id)
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, MOBILE, Stack, missing
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +30,7 @@ def stack() -> Iterator[Stack]:
         yield _checked(Stack(base_url.rstrip("/") + "/"))
         return
     if not shutil.which("java"):
-        _missing("java for DynamoDB Local (make system-deps)")
+        missing("java for DynamoDB Local (make system-deps)")
     from tests.stack import running_stack
 
     with running_stack(name="e2e") as local:
@@ -134,7 +54,7 @@ def _checked(running: Stack) -> Stack:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        _missing(f"Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
+        missing(f"Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -174,72 +94,3 @@ def page(browser, stack):
 def axe_page(browser, stack):
     """Like ``page``, but the Content-Security-Policy lets Playwright inject axe-core inline."""
     yield from _tab(browser, bypass_csp=True)
-
-
-def screenshot(tab, name: str) -> None:
-    """Save the current screen at phone (360 px) and desktop (1280 px) widths."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    size = tab.viewport_size or MOBILE
-    for label, viewport in (("360", MOBILE), ("1280", DESKTOP)):
-        tab.set_viewport_size(viewport)
-        tab.wait_for_timeout(150)
-        width = tab.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"], f"{name}: horizontal scrolling at {label} px ({width} px wide)"
-        tab.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
-    tab.set_viewport_size(size)
-
-
-@dataclass
-class Person:
-    full_name: str
-    national_id: str
-    date_of_birth: str
-    gender: str
-    phone: str
-    unit_id: str = "mo-che"
-    workplace: str = "Trường THCS Mỏ Chè"
-
-
-def new_person(full_name: str = "Nguyễn Thị Hoa") -> Person:
-    """A participant whose CCCD agrees with birth year and gender (Thái Nguyên, code 019)."""
-    digits = "".join(random.choices("0123456789", k=6))
-    return Person(
-        full_name=full_name,
-        national_id=f"019190{digits}",  # 019 province, 1 = woman born 1900s, 90 = 1990
-        date_of_birth="1990-05-15",
-        gender="female",
-        phone="09" + "".join(random.choices("0123456789", k=8)),
-    )
-
-
-def register(stack: Stack, person: Person) -> str:
-    """Register through the API (for tests about later screens); returns the token."""
-    status, body = stack.call(
-        "POST",
-        "participants",
-        {
-            "national_id": person.national_id,
-            "full_name": person.full_name,
-            "date_of_birth": person.date_of_birth,
-            "gender": person.gender,
-            "phone": person.phone,
-            "unit_id": person.unit_id,
-            "workplace": person.workplace,
-            "consent": True,
-        },
-    )
-    assert status == 201, body
-    return body["token"]
-
-
-def run_axe(tab) -> list[dict]:
-    """Serious and critical axe-core findings on the current screen."""
-    if not AXE_SCRIPT.exists():
-        _missing(f"{AXE_SCRIPT.relative_to(REPO_ROOT)}: run `npm ci` at the repository root")
-    if not tab.evaluate("typeof window.axe !== 'undefined'"):
-        tab.add_script_tag(path=str(AXE_SCRIPT))  # needs the axe_page fixture (bypass_csp)
-    result = tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.messages import ERROR_MESSAGES
-from tests.e2e.conftest import SCREENSHOTS, new_person, register, run_axe, screenshot
+from tests.e2e.support import SCREENSHOTS, new_person, register, run_axe, screenshot
 
 pytestmark = pytest.mark.e2e
 
