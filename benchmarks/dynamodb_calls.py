@@ -28,18 +28,18 @@ os.environ.update(
 )
 os.environ.pop("DYNAMODB_ENDPOINT", None)
 
-import boto3  # noqa: E402
-from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from pynamodb.connection.base import Connection  # noqa: E402
+import boto3
+from chalice.test import Client
+from moto import mock_aws
+from pynamodb.connection.base import Connection
 
-from chalicelib.clock import FixedClock  # noqa: E402
-from chalicelib.container import build_services, use_services  # noqa: E402
-from chalicelib.data.repository import Repository  # noqa: E402
-from chalicelib.domain.timing import parse_iso  # noqa: E402
-from chalicelib.seeding import load_source, seed  # noqa: E402
-from chalicelib.settings import get_settings  # noqa: E402
-from infra.table_specs import create_tables  # noqa: E402
+from chalicelib.clock import FixedClock
+from chalicelib.container import build_services, use_services
+from chalicelib.data.repository import Repository
+from chalicelib.domain.timing import parse_iso
+from chalicelib.seeding import load_source, seed
+from chalicelib.settings import get_settings
+from infra.table_specs import create_tables
 
 CALLS: Counter[str] = Counter()
 _original_dispatch = Connection.dispatch
