@@ -47,7 +47,7 @@ system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
-		$(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $$missing; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \
 	fi
 
 .PHONY: run

@@ -81,12 +81,19 @@ class RoundLifecycle:
         if now < record.closes_at + snapshot.rules["grace_seconds"] * 1000:
             raise ContestError("ROUND_NOT_DUE", 409)
         shards = ranking.board_shards(round_id, self._settings.attempt_shards)
-        for participant_id, attempt_round, number in self._repository.open_attempt_keys(shards, due_by=now):
+        for participant_id, attempt_round, number in self._repository.open_attempt_keys(shards):
             attempt = self._repository.get_attempt(participant_id, attempt_round, number)
             if attempt is None or attempt.status != "open":
                 continue
             try:
-                self._participants.finalize(attempt, attempt.answers, attempt.prediction, now, by="close")
+                self._participants.finalize(
+                    attempt,
+                    attempt.answers,
+                    attempt.prediction,
+                    now,
+                    by="close",
+                    round_closes_at=record.closes_at,
+                )
             except ContestError:
                 continue  # the participant's own submit won the race: it stands
         actual = self._repository.count_submitted(shards)

@@ -192,7 +192,13 @@ class ParticipantService:
         answers = answers_field(body) or {}
         prediction = prediction_field(body)
         now = self._clock.now_ms()
-        grace_ms = self._catalog.snapshot().rules["grace_seconds"] * 1000
+        snapshot = self._catalog.snapshot()
+        grace_ms = snapshot.rules["grace_seconds"] * 1000
+        round_record = snapshot.rounds.get(round_id)
+        if round_record is None:
+            raise ContestError("ATTEMPT_NOT_FOUND", 404)
+        if round_record.state != "scheduled" or now > round_record.closes_at + grace_ms:
+            raise ContestError("ATTEMPT_CLOSED", 409)  # the round closed (maybe moved earlier)
         key = f"{round_id}#{number}"
         if self._repository.save_answers(owner, key, answers, prediction, now, grace_ms):
             return {"saved": True, "saved_at": timing.to_iso(now)}
@@ -224,15 +230,26 @@ class ParticipantService:
         return self._submitted_view(done)
 
     def finalize(
-        self, attempt: AttemptRecord, answers: dict, prediction: int | None, now: int, *, by: str
+        self,
+        attempt: AttemptRecord,
+        answers: dict,
+        prediction: int | None,
+        now: int,
+        *,
+        by: str,
+        round_closes_at: int | None = None,
     ) -> AttemptRecord:
-        """Score and store an attempt once; whoever loses a race reads the winner's result."""
+        """Score and store an attempt once; whoever loses a race reads the winner's result.
+        Closing passes the round's closing time, which may have moved before the deadline."""
+        deadline = (
+            attempt.deadline_at if round_closes_at is None else min(attempt.deadline_at, round_closes_at)
+        )
         bank = self._catalog.bank().by_id
         known = {question_id for question_id, _ in attempt.layout}
         answers = {q: a for q, a in answers.items() if q in known}
         layout = [(question_id, order) for question_id, order in attempt.layout]
         correct = quiz.score(layout, answers, bank, secret=self._secret, attempt_id=attempt.attempt_id)
-        submitted_at = now if by == "participant" else min(now, attempt.deadline_at)
+        submitted_at = now if by == "participant" else min(now, deadline)
         done = replace(
             attempt,
             status="submitted",
@@ -240,7 +257,7 @@ class ParticipantService:
             prediction=prediction,
             submitted_at=submitted_at,
             submitted_by=by,
-            duration_ms=timing.attempt_duration(attempt.started_at, attempt.deadline_at, submitted_at),
+            duration_ms=timing.attempt_duration(attempt.started_at, deadline, submitted_at),
             correct=correct,
             total=len(layout),
             receipt=quiz.receipt(self._secret, attempt.attempt_id, correct, submitted_at, answers),

@@ -440,11 +440,11 @@ class Repository:
 
     # --- closing and ranking ------------------------------------------------------------
 
-    def open_attempt_keys(self, shards: Iterable[str], due_by: int) -> list[tuple[str, str, int]]:
-        """(participant_id, round_id, number) of open attempts whose deadline has passed."""
+    def open_attempt_keys(self, shards: Iterable[str]) -> list[tuple[str, str, int]]:
+        """(participant_id, round_id, number) of a round's open attempts, from the sparse index."""
         found = []
         for shard in shards:
-            for item in AttemptModel.open_attempts.query(shard, AttemptModel.deadline_at <= due_by):
+            for item in AttemptModel.open_attempts.query(shard):
                 round_id, number = item.attempt_key.split("#")
                 found.append((item.participant_id, round_id, int(number)))
         return found

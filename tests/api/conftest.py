@@ -40,7 +40,12 @@ class ApiHarness:
         return self._send("post", path, body, token, raw)
 
     def put(
-        self, path: str, body: object = None, token: str | None = None, raw: str | None = None, headers: dict | None = None
+        self,
+        path: str,
+        body: object = None,
+        token: str | None = None,
+        raw: str | None = None,
+        headers: dict | None = None,
     ):
         return self._send("put", path, body, token, raw, headers)
 

@@ -75,7 +75,9 @@ def _play_round(api):
         {"answers": _answers(api, em_attempt, 5), "prediction": 1},
         em_token,
     )
-    excluded = api.put("/admin/exclusions", {"national_ids": [people["dung"][0]["national_id"]]}, headers=ADMIN)
+    excluded = api.put(
+        "/admin/exclusions", {"national_ids": [people["dung"][0]["national_id"]]}, headers=ADMIN
+    )
     assert excluded.status_code == 200
     return people
 
@@ -226,3 +228,29 @@ def test_a_bad_stream_record_is_skipped_without_raising(api):
         },
     )
     assert response.payload is None
+
+
+def test_closing_moved_before_an_attempts_deadline_still_counts_its_saved_answers(api):
+    # GIVEN an attempt started at 10:00 (deadline 10:20) with saved answers
+    body, token, attempt = _join(api)
+    api.put(
+        f"/attempts/{attempt['attempt_id']}/answers",
+        {"answers": _answers(api, attempt, 4), "prediction": 2},
+        token,
+    )
+    # WHEN the organizers move the closing to 10:05
+    moved = api.patch(
+        "/admin/rounds/r1",
+        {"closes_at": "2021-12-15T10:05:00+07:00", "publish_at": "2021-12-15T10:10:00+07:00"},
+        headers=ADMIN,
+    )
+    assert moved.status_code == 200
+    api.clock.set(parse_iso("2021-12-15T10:05:31+07:00"))
+    # THEN saving after the new closing (plus grace) is refused
+    late = api.put(f"/attempts/{attempt['attempt_id']}/answers", {"answers": {}}, token)
+    assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+    # AND closing submits the saved answers with the time the person really had
+    _fire(api, "close-and-rank-rounds")
+    history = api.get("/me", token).json_body["attempts"]
+    assert history[0]["status"] == "submitted" and history[0]["correct"] == 4
+    assert history[0]["duration_ms"] == 5 * 60 * 1000
