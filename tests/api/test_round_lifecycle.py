@@ -232,7 +232,7 @@ def test_a_bad_stream_record_is_skipped_without_raising(api):
 
 def test_closing_moved_before_an_attempts_deadline_still_counts_its_saved_answers(api):
     # GIVEN an attempt started at 10:00 (deadline 10:20) with saved answers
-    body, token, attempt = _join(api)
+    _body, token, attempt = _join(api)
     api.put(
         f"/attempts/{attempt['attempt_id']}/answers",
         {"answers": _answers(api, attempt, 4), "prediction": 2},
