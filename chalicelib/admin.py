@@ -34,7 +34,8 @@ class AdminService:
     def update_round_times(self, round_id: str, body: object) -> dict:
         body = require_object(body)
         current = self._catalog.snapshot(fresh=True).round(round_id)
-        if current.state != "scheduled":
+        reopening = current.state != "scheduled"
+        if reopening and current.actual_prediction_value != 0:
             raise ContestError("ROUND_LOCKED", 409)
         values = {}
         for name in ("opens_at", "closes_at", "publish_at"):
@@ -51,13 +52,14 @@ class AdminService:
         if not times.is_valid():
             raise ContestError("INVALID_ROUND_TIMES", 400)
         now = self._clock.now_ms()
-        if not self._repository.update_round_times(self._contest_id, round_id, **values, now_ms=now):
+        move = self._repository.reopen_empty_round if reopening else self._repository.update_round_times
+        if not move(self._contest_id, round_id, **values, now_ms=now):
             raise ContestError("ROUND_LOCKED", 409)
         self._repository.record_audit(
             self._contest_id,
             now,
             ADMIN_ACTOR,
-            "round.update_times",
+            "round.reopen_empty" if reopening else "round.update_times",
             round_id,
             {
                 "before": {n: timing.to_iso(getattr(current, n)) for n in values},

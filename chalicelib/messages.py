@@ -20,7 +20,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "ATTEMPT_CLOSED": "Lượt thi đã hết giờ. Các câu trả lời đã lưu vẫn được tính khi tuần thi kết thúc.",
     "RESULTS_NOT_PUBLISHED": "Kết quả tuần thi chưa được công bố.",
     "INVALID_ROUND_TIMES": "Thời gian tuần thi không hợp lệ: cần mở < đóng ≤ công bố.",
-    "ROUND_LOCKED": "Tuần thi đã kết thúc nên không thể đổi thời gian.",
+    "ROUND_LOCKED": "Tuần thi đã đóng và có lượt dự thi nên không thể đổi thời gian.",
     "ROUND_NOT_DUE": "Chưa đến giờ đóng tuần thi (giờ đóng cộng thời gian chờ mạng).",
     "ROUND_NOT_CLOSED": "Tuần thi chưa được đóng nên chưa thể xếp hạng.",
     "ROUND_NOT_RANKED": "Tuần thi chưa được xếp hạng nên chưa thể công bố.",

@@ -235,6 +235,38 @@ class Repository:
             raise
         return True
 
+    def reopen_empty_round(
+        self, contest_id: str, round_id: str, opens_at: int, closes_at: int, publish_at: int, now_ms: int
+    ) -> bool:
+        """Reschedule a round that closed with no submitted attempt at all (nothing to rank,
+        nobody's result changes): back to ``scheduled`` with new times, its empty ranking and
+        snapshot removed, in one transaction. False when the round has attempts."""
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.update(
+                    RoundModel(contest_id, ROUND_PREFIX + round_id),
+                    actions=[
+                        RoundModel.state.set("scheduled"),
+                        RoundModel.opens_at.set(opens_at),
+                        RoundModel.closes_at.set(closes_at),
+                        RoundModel.publish_at.set(publish_at),
+                        RoundModel.updated_at.set(now_ms),
+                        RoundModel.actual_prediction_value.remove(),
+                        RoundModel.closed_at.remove(),
+                        RoundModel.ranked_at.remove(),
+                        RoundModel.published_at.remove(),
+                    ],
+                    condition=(RoundModel.actual_prediction_value == 0) & (RoundModel.state != "scheduled"),
+                )
+                transaction.delete(ResultsModel(contest_id, RANKING_PREFIX + round_id))
+                transaction.delete(ResultsModel(contest_id, RESULTS_PREFIX + round_id))
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+                return False
+            raise
+        return True
+
     def get_exclusions(self, contest_id: str) -> set[str]:
         try:
             return set(ExclusionsModel.get(contest_id, EXCLUSIONS_SK).national_ids or ())

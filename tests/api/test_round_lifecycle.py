@@ -170,6 +170,8 @@ def test_moving_a_round_is_audited_and_followed_by_the_schedule(api):
         headers=ADMIN,
     )
     assert response.status_code == 200 and response.json_body["closes_at"] == "2021-12-15T10:05:00+07:00"
+    _, token, attempt = _join(api)
+    _submit(api, token, attempt, 3, 1, after_seconds=10)
     api.clock.set(parse_iso("2021-12-15T10:10:00+07:00"))
     _fire(api, "close-and-rank-rounds")
     _fire(api, "publish-results")
@@ -254,3 +256,28 @@ def test_closing_moved_before_an_attempts_deadline_still_counts_its_saved_answer
     history = api.get("/me", token).json_body["attempts"]
     assert history[0]["status"] == "submitted" and history[0]["correct"] == 4
     assert history[0]["duration_ms"] == 5 * 60 * 1000
+
+
+def test_a_round_that_closed_with_no_attempt_can_be_rescheduled(api):
+    # GIVEN round 1 closed, ranked and published with nobody taking part (the 2021 dates passed)
+    api.clock.set(PUBLISH + 1000)
+    _fire(api, "close-and-rank-rounds")
+    _fire(api, "publish-results")
+    assert api.get("/rounds/r1/results").json_body["actual_prediction_value"] == 0
+    # WHEN the organizers move it to open now
+    moved = api.patch(
+        "/admin/rounds/r1",
+        {
+            "opens_at": "2021-12-20T08:00:00+07:00",
+            "closes_at": "2021-12-20T18:00:00+07:00",
+            "publish_at": "2021-12-21T08:00:00+07:00",
+        },
+        headers=ADMIN,
+    )
+    # THEN it is open again, its empty results are gone, and the change is audited
+    assert moved.status_code == 200 and moved.json_body["status"] == "open"
+    assert api.get("/rounds/r1/results").json_body["error"]["code"] == "RESULTS_NOT_PUBLISHED"
+    _, _token, attempt = _join(api)
+    assert attempt["attempt_id"].endswith(".r1.1")
+    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body]
+    assert "round.reopen_empty" in actions
