@@ -7,7 +7,7 @@ times stored in DynamoDB, so organizers can move a deadline without a redeploy.
 from chalice import Chalice, Rate
 
 from chalicelib.container import get_services
-from chalicelib.http import logger
+from chalicelib.http import logger, refuse_other_methods
 from chalicelib.routes.admin import admin_routes
 from chalicelib.routes.participant import participant_routes
 from chalicelib.routes.web import web_routes
@@ -18,6 +18,7 @@ app = Chalice(app_name="songcong-contest")
 app.register_blueprint(participant_routes)
 app.register_blueprint(admin_routes)
 app.register_blueprint(web_routes)
+refuse_other_methods(app)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="close-and-rank-rounds")

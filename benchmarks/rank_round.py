@@ -2,7 +2,7 @@
 
 Usage (from the repository root; needs java and `make venv node-deps`):
 
-    .venv/bin/python benchmarks/rank_round.py                        # N = 10,000 and 100,000
+    .venv/bin/python benchmarks/rank_round.py                        # N = 10,000 and 100,000 (~7 min)
     .venv/bin/python benchmarks/rank_round.py --attempts 10000        # one size (~1 min)
     .venv/bin/python benchmarks/rank_round.py --attempts 10000 100000 --shards 16 --open 300 --seed 7
 
@@ -27,7 +27,9 @@ Then, with a FixedClock past r1's closing time + grace, it times ``lifecycle.clo
 DynamoDB call goes through ``pynamodb.connection.base.Connection.dispatch``, which is wrapped
 to count calls per operation and to sum the ``ConsumedCapacity`` that DynamoDB Local returns
 (``ReturnConsumedCapacity=TOTAL``). The script asserts that the top-k read, the full sort and
-the stored ranking give the same prize winners, then prints one table row per N.
+the stored ranking give the same prize winners, then prints one table row per N, and below it
+each step's calls per table/index, the Python CPU time it used (what a Lambda would spend,
+DynamoDB Local's own work aside), and the COUNT of closing measured alone.
 
 RCU are what DynamoDB Local reports (its arithmetic follows DynamoDB's: 4 KB units, halved
 for eventually consistent reads); times are this machine's, with DynamoDB Local sharing its
@@ -500,6 +502,12 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
     sort_s = time.perf_counter() - sort_started
     log(f"N={n}: full read {read_m}, sort {sort_s:.2f} s")
 
+    # The exact COUNT that closing does, alone: splits close's time between it and the
+    # submits of the open attempts.
+    counted, count_m = measured(lambda: services.repository.count_submitted(board_shards))
+    assert counted == expected_actual, counted
+    log(f"N={n}: COUNT alone {count_m}")
+
     def winners(entries) -> list[tuple[str, str]]:
         return [(e.attempt_id, e.prize) for e in entries if e.prize is not None]
 
@@ -519,6 +527,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
         "rank": rank_m,
         "top_k": {**top_m, "entries": len(top)},
         "full_read": read_m,
+        "count": count_m,
         "full_sort_s": round(sort_s, 3),
         "winners_equal": equal,
         "winners": [
@@ -602,7 +611,7 @@ def print_table(results: list[dict]) -> None:
             f"{r['top_level_attempts']:,} attempts at {r['winners'][0]['correct']}/"
             f"{r['winners'][0]['correct']} correct; child max RSS {r['max_rss_mb']} MB"
         )
-        for name in ("close", "rank", "top_k", "full_read"):
+        for name in ("close", "count", "rank", "top_k", "full_read"):
             m = r[name]
             print(
                 f"  {name:<9} {m['s']:>7.2f} s ({m['cpu_s']:.2f} s Python CPU), {m['calls']:>5} calls, "

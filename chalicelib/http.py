@@ -17,7 +17,15 @@ from chalicelib.errors import ContestError, validation_error
 logger = Logger(service="songcong-contest")
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-BODY_CONTENT_TYPES = ["application/json", "text/plain"]
+# Accepted so that a wrong content type gets our VALIDATION_ERROR, not Chalice's own 415.
+BODY_CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+]
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -66,3 +74,17 @@ def api(view: Callable[..., Any]) -> Callable[..., Response]:
         return respond(result)
 
     return wrapper
+
+
+def refuse_other_methods(app: Any) -> None:
+    """Answer every method a path does not serve with our 405 body instead of Chalice's."""
+    for path, methods in list(app.routes.items()):
+        missing = [m for m in HTTP_METHODS if m not in methods]
+        if not missing:
+            continue
+
+        def not_allowed(**_params: Any) -> Response:
+            return error_response(ContestError("METHOD_NOT_ALLOWED", 405))
+
+        name = "method_not_allowed_" + "".join(c if c.isalnum() else "_" for c in path)
+        app.route(path, methods=missing, content_types=BODY_CONTENT_TYPES, name=name)(not_allowed)

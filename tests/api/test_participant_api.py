@@ -297,3 +297,19 @@ def test_results_are_not_published_before_publication(api):
     response = api.get("/rounds/r1/results")
     assert response.status_code == 404
     assert response.json_body["error"]["code"] == "RESULTS_NOT_PUBLISHED"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("delete", "/participants"), ("get", "/sessions"), ("put", "/contest")]
+)
+def test_a_method_a_path_does_not_serve_is_a_405_in_our_shape(api, method, path):
+    response = getattr(api.client.http, method)(path, headers={"Content-Type": "application/json"}, body="{}")
+    assert response.status_code == 405
+    assert response.json_body["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_a_form_body_is_a_validation_error_not_a_415(api):
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = api.client.http.post("/participants", headers=headers, body="national_id=1")
+    assert response.status_code == 400
+    assert response.json_body["error"]["code"] == "VALIDATION_ERROR"
