@@ -40,18 +40,23 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+.PHONY: java-dep
+java-dep: ## Debian's Java when missing (DynamoDB Local runs on it)
+	@command -v java >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+
 .PHONY: system-deps
-system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e2e tests)
+system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e2e), zbar-tools (QR check)
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \
 	fi
 
 .PHONY: run
-run: venv node-deps ## the platform on http://127.0.0.1:$PORT (DynamoDB Local, chalice local, schedules, stream)
+run: venv node-deps java-dep ## the platform on http://127.0.0.1:$PORT (DynamoDB Local, chalice local, schedules, stream)
 	$(BIN)/python scripts/local_stack.py
 
 .PHONY: open-round

@@ -117,11 +117,11 @@ class RoundLifecycle:
             raise ContestError("ROUND_NOT_CLOSED", 409)
         stored = self._repository.get_ranking(self._contest_id, round_id)
         if stored is not None:
-            self._advance(round_id, "closed", "ranked")
+            self._advance(round_id, "closed", "ranked", ranked_at=self._clock.now_ms())
             return stored
         body, digest = self._compute_ranking(record)
         self._repository.put_ranking(self._contest_id, round_id, body, digest, self._clock.now_ms())
-        self._advance(round_id, "closed", "ranked")
+        self._advance(round_id, "closed", "ranked", ranked_at=self._clock.now_ms())
         return self._repository.get_ranking(self._contest_id, round_id)
 
     def publish(self, round_id: str) -> dict:

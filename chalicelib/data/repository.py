@@ -43,6 +43,11 @@ def _condition_failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def _transaction_condition_failed(error: TransactWriteError) -> bool:
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+
+
 @dataclass(frozen=True)
 class RoundRecord:
     round_id: str
@@ -261,8 +266,7 @@ class Repository:
                 transaction.delete(ResultsModel(contest_id, RANKING_PREFIX + round_id))
                 transaction.delete(ResultsModel(contest_id, RESULTS_PREFIX + round_id))
         except TransactWriteError as error:
-            reasons = getattr(error, "cancellation_reasons", None) or []
-            if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+            if _transaction_condition_failed(error):
                 return False
             raise
         return True
@@ -430,29 +434,27 @@ class Repository:
     # --- results ------------------------------------------------------------------------
 
     def get_results(self, contest_id: str, round_id: str) -> dict | None:
-        try:
-            return ResultsModel.get(contest_id, RESULTS_PREFIX + round_id).body
-        except ResultsModel.DoesNotExist:
-            return None
+        return self._get_snapshot(contest_id, RESULTS_PREFIX + round_id)
 
     def put_ranking(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
         """Store a round's computed ranking once; a second ranking run keeps the first."""
-        item = ResultsModel(
-            contest_id, RANKING_PREFIX + round_id, body=body, sha256=sha256, published_at=now_ms
-        )
-        return self._put_if_absent(item, ResultsModel.pk)
+        return self._put_snapshot(contest_id, RANKING_PREFIX + round_id, body, sha256, now_ms)
 
     def get_ranking(self, contest_id: str, round_id: str) -> dict | None:
-        try:
-            return ResultsModel.get(contest_id, RANKING_PREFIX + round_id, consistent_read=True).body
-        except ResultsModel.DoesNotExist:
-            return None
+        return self._get_snapshot(contest_id, RANKING_PREFIX + round_id)
 
     def put_results(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
         """Publish once: the snapshot is immutable, a repeated publication changes nothing."""
-        item = ResultsModel(
-            contest_id, RESULTS_PREFIX + round_id, body=body, sha256=sha256, published_at=now_ms
-        )
+        return self._put_snapshot(contest_id, RESULTS_PREFIX + round_id, body, sha256, now_ms)
+
+    def _get_snapshot(self, contest_id: str, sk: str) -> dict | None:
+        try:
+            return ResultsModel.get(contest_id, sk, consistent_read=True).body
+        except ResultsModel.DoesNotExist:
+            return None
+
+    def _put_snapshot(self, contest_id: str, sk: str, body: dict, sha256: str, now_ms: int) -> bool:
+        item = ResultsModel(contest_id, sk, body=body, sha256=sha256, published_at=now_ms)
         return self._put_if_absent(item, ResultsModel.pk)
 
     def advance_round_state(
@@ -521,8 +523,7 @@ class Repository:
                     StatsModel(round_id, UNIT_PREFIX + unit_id), actions=[StatsModel.attempts.add(1)]
                 )
         except TransactWriteError as error:
-            reasons = getattr(error, "cancellation_reasons", None) or []
-            if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+            if _transaction_condition_failed(error):
                 return False
             raise
         return True
