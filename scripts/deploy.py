@@ -1,0 +1,119 @@
+"""Deploy a stage to AWS: the tables (infra/tables.json, a stack of their own), the seed,
+then the Chalice app with the stage's secrets.
+
+Secrets never enter git: ADMIN_TOKEN and TOKEN_SECRET come from the operator's environment
+and are written only into a build copy of ``.chalice/config.json`` under ``.deploy/<stage>``
+(git-ignored), from which ``chalice deploy`` runs. Chalice's deployed-state files are copied
+back to ``.chalice/deployed/`` so that the next deploy updates rather than recreates.
+
+    export ADMIN_TOKEN=... TOKEN_SECRET=...        # 32+ characters each
+    .venv/bin/python scripts/deploy.py --stage prod --region ap-southeast-1
+    .venv/bin/python scripts/deploy.py --stage prod --dry-run   # print the plan only
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGED = ("app.py", "chalicelib", "requirements.txt")
+MIN_SECRET_LENGTH = 32
+
+
+def stage_config(config: dict[str, Any], stage: str, secrets: dict[str, str], stream_arn: str) -> dict[str, Any]:
+    """The Chalice config with this stage's secrets and stream ARN added (pure, tested)."""
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"stage {stage!r} is not in .chalice/config.json")
+    for name, value in secrets.items():
+        if len(value) < MIN_SECRET_LENGTH:
+            raise SystemExit(f"{name} must have at least {MIN_SECRET_LENGTH} characters")
+    merged = copy.deepcopy(config)
+    variables = merged["stages"][stage].setdefault("environment_variables", {})
+    variables.update(secrets)
+    variables["ATTEMPTS_STREAM_ARN"] = stream_arn
+    return merged
+
+
+def deploy_tables(stage: str, region: str, table_prefix: str) -> dict[str, str]:
+    import boto3
+
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    stack = f"{table_prefix}-tables"
+    template = (ROOT / "infra" / "tables.json").read_text(encoding="utf-8")
+    parameters = [{"ParameterKey": "TablePrefix", "ParameterValue": table_prefix}]
+    try:
+        cloudformation.describe_stacks(StackName=stack)
+        exists = True
+    except cloudformation.exceptions.ClientError:
+        exists = False
+    if exists:
+        try:
+            cloudformation.update_stack(StackName=stack, TemplateBody=template, Parameters=parameters)
+            cloudformation.get_waiter("stack_update_complete").wait(StackName=stack)
+        except cloudformation.exceptions.ClientError as error:
+            if "No updates are to be performed" not in str(error):
+                raise
+    else:
+        cloudformation.create_stack(StackName=stack, TemplateBody=template, Parameters=parameters)
+        cloudformation.get_waiter("stack_create_complete").wait(StackName=stack)
+    outputs = cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
+    return {o["OutputKey"]: o["OutputValue"] for o in outputs}
+
+
+def build_dir(stage: str, config: dict[str, Any]) -> Path:
+    target = ROOT / ".deploy" / stage
+    if target.exists():
+        shutil.rmtree(target)
+    (target / ".chalice").mkdir(parents=True)
+    for name in PACKAGED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    shutil.copy2(ROOT / ".chalice" / "policy.json", target / ".chalice" / "policy.json")
+    if (ROOT / ".chalice" / "deployed").is_dir():
+        shutil.copytree(ROOT / ".chalice" / "deployed", target / ".chalice" / "deployed")
+    (target / ".chalice" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-southeast-1"))
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args()
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    variables = config["stages"].get(args.stage, {}).get("environment_variables", {})
+    table_prefix = variables.get("TABLE_PREFIX", f"songcong-{args.stage}")
+    secrets = {name: os.environ.get(name, "") for name in ("ADMIN_TOKEN", "TOKEN_SECRET")}
+    if args.dry_run:
+        stage_config(config, args.stage, secrets, "arn:aws:dynamodb:<region>:<account>:table/x/stream/y")
+        print(f"1. CloudFormation stack {table_prefix}-tables from infra/tables.json in {args.region}")
+        print(f"2. seed the contest into {table_prefix}-* (scripts/seed.py, idempotent)")
+        print(f"3. chalice deploy --stage {args.stage} from .deploy/{args.stage} with the secrets")
+        return 0
+    outputs = deploy_tables(args.stage, args.region, table_prefix)
+    stream_arn = outputs["AttemptsStreamArn"]
+    env = {**os.environ, "STAGE": args.stage, "TABLE_PREFIX": table_prefix, "AWS_REGION": args.region}
+    env.pop("DYNAMODB_ENDPOINT", None)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "seed.py")], env=env, check=True)
+    target = build_dir(args.stage, stage_config(config, args.stage, secrets, stream_arn))
+    env["ATTEMPTS_STREAM_ARN"] = stream_arn  # Chalice reads the stream ARN when it imports app.py
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run([str(chalice), "deploy", "--stage", args.stage], cwd=target, env=env, check=True)
+    shutil.copytree(target / ".chalice" / "deployed", ROOT / ".chalice" / "deployed", dirs_exist_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
