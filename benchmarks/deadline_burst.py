@@ -85,7 +85,9 @@ def main() -> int:
             answers = list(pool.map(submit, jobs))
         elapsed = time.monotonic() - started
         statuses = sorted({status for status, _ in answers})
-        print(f"{len(jobs)} submits ({args.people} attempts x2) in {elapsed:.1f} s: {len(jobs) / elapsed:.0f} a second; statuses {statuses}")
+        print(
+            f"{len(jobs)} submits ({args.people} attempts x2) in {elapsed:.1f} s: {len(jobs) / elapsed:.0f} a second; statuses {statuses}"
+        )
         receipts: dict[str, set[str]] = {}
         for (status, body), (_token, attempt) in zip(answers, jobs, strict=True):
             assert status == 200, body

@@ -28,7 +28,9 @@ PACKAGED = ("app.py", "chalicelib", "requirements.txt")
 MIN_SECRET_LENGTH = 32
 
 
-def stage_config(config: dict[str, Any], stage: str, secrets: dict[str, str], stream_arn: str) -> dict[str, Any]:
+def stage_config(
+    config: dict[str, Any], stage: str, secrets: dict[str, str], stream_arn: str
+) -> dict[str, Any]:
     """The Chalice config with this stage's secrets and stream ARN added (pure, tested)."""
     if stage not in config.get("stages", {}):
         raise SystemExit(f"stage {stage!r} is not in .chalice/config.json")
@@ -87,7 +89,9 @@ def build_dir(stage: str, config: dict[str, Any]) -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stage", required=True)
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-southeast-1"))
     parser.add_argument("--dry-run", action="store_true")
