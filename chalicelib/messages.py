@@ -5,7 +5,6 @@ ERROR_MESSAGES: dict[str, str] = {
     "INVALID_JSON": "Nội dung gửi lên không phải JSON hợp lệ.",
     "INVALID_NATIONAL_ID": "Số CCCD phải gồm 12 chữ số, đúng mã tỉnh và khớp với ngày sinh, giới tính.",
     "INVALID_PHONE": "Số điện thoại không đúng định dạng Việt Nam (0… hoặc +84…).",
-    "INVALID_DATE_OF_BIRTH": "Ngày sinh không hợp lệ (định dạng NNNN-TT-NN).",
     "UNKNOWN_UNIT": "Phường, xã dự thi không có trong danh sách.",
     "CONSENT_REQUIRED": "Bạn cần đồng ý với việc sử dụng thông tin cá nhân để dự thi.",
     "ALREADY_REGISTERED": "Số CCCD này đã đăng ký dự thi. Hãy đăng nhập bằng CCCD và số điện thoại.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from chalicelib.errors import ContestError
+from chalicelib.errors import ContestError, validation_error
 
 PROVINCE_CODES = frozenset(
     [
@@ -127,13 +127,13 @@ def normalize_phone(phone: str) -> str:
 def parse_birth_date(value: object, today: date) -> date:
     """A real calendar date between 1900-01-01 and today."""
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise ContestError("INVALID_DATE_OF_BIRTH", field="date_of_birth")
+        raise validation_error("date_of_birth", "ngày sinh cần dạng NNNN-TT-NN")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise ContestError("INVALID_DATE_OF_BIRTH", field="date_of_birth") from None
+        raise validation_error("date_of_birth", "ngày sinh không có trên lịch") from None
     if parsed.year < 1900 or parsed > today:
-        raise ContestError("INVALID_DATE_OF_BIRTH", field="date_of_birth")
+        raise validation_error("date_of_birth", "ngày sinh phải từ năm 1900 đến hôm nay")
     return parsed
 
 

@@ -82,7 +82,6 @@
     GENERIC: 'Đã có lỗi xảy ra. Vui lòng thử lại.',
     INVALID_NATIONAL_ID: 'Số CCCD không hợp lệ.',
     INVALID_PHONE: 'Số điện thoại không đúng.',
-    INVALID_DATE_OF_BIRTH: 'Ngày sinh không hợp lệ.',
     UNKNOWN_UNIT: 'Hãy chọn phường, xã trong danh sách.',
     CONSENT_REQUIRED: 'Bạn cần đồng ý để dự thi.',
     VALIDATION_ERROR: 'Thông tin chưa hợp lệ.',
@@ -473,7 +472,7 @@
 
   const FIELD_OF_CODE = {
     INVALID_NATIONAL_ID: 'national_id', ALREADY_REGISTERED: 'national_id', INVALID_PHONE: 'phone',
-    INVALID_DATE_OF_BIRTH: 'date_of_birth', UNKNOWN_UNIT: 'unit_id', CONSENT_REQUIRED: 'consent',
+    UNKNOWN_UNIT: 'unit_id', CONSENT_REQUIRED: 'consent',
   };
 
   function showApiError(form, e) {
