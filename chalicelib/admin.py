@@ -8,6 +8,7 @@ from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock
 from chalicelib.data.repository import Repository
 from chalicelib.domain import identity, timing
+from chalicelib.domain.ranking import UnitCounters
 from chalicelib.errors import ContestError, validation_error
 from chalicelib.settings import Settings
 from chalicelib.validation import require_object
@@ -125,12 +126,20 @@ class AdminService:
         )
 
     def live_stats(self, round_id: str) -> dict:
-        """Submitted attempts per unit, as counted by the stream handler."""
+        """Submitted attempts and people per unit, as counted by the stream handler."""
         snapshot = self._catalog.snapshot()
         snapshot.round(round_id)
-        counts = self._repository.unit_counts(round_id)
-        per_unit = {unit["id"]: counts.get(unit["id"], 0) for unit in snapshot.contest["units"]}
-        return {"round_id": round_id, "attempts": sum(per_unit.values()), "per_unit": per_unit}
+        counters = self._repository.round_counters(round_id)
+        units = [unit["id"] for unit in snapshot.contest["units"]]
+        empty = UnitCounters()
+        return {
+            "round_id": round_id,
+            "attempts": counters.attempts,
+            "participants": counters.participants,
+            "per_unit": {u: counters.units.get(u, empty).attempts for u in units},
+            "participants_per_unit": {u: counters.units.get(u, empty).participants for u in units},
+            "score_distribution": {str(k): v for k, v in counters.best_scores.items()},
+        }
 
     def audit_log(self) -> list[dict]:
         return [

@@ -23,6 +23,21 @@ from chalicelib.settings import Settings
 logger = Logger(service="songcong-contest")
 
 STATES_AFTER_CLOSE = ("closed", "ranked", "published")
+STREAM_SETTLE_MS = 10 * 60 * 1000
+
+
+def _counters_to_json(counters: ranking.RoundCounters) -> dict:
+    return {
+        "units": {u: [c.attempts, c.participants, c.best_sum] for u, c in counters.units.items()},
+        "best_scores": {str(k): v for k, v in counters.best_scores.items()},
+    }
+
+
+def _counters_from_json(raw: dict) -> ranking.RoundCounters:
+    return ranking.RoundCounters(
+        {u: ranking.UnitCounters(*values) for u, values in raw["units"].items()},
+        {int(k): v for k, v in raw["best_scores"].items()},
+    )
 
 
 class RoundLifecycle:
@@ -56,8 +71,11 @@ class RoundLifecycle:
                 done.append(f"closed {record.round_id}")
         for record in self._catalog.snapshot(fresh=True).rounds.values():
             if record.state == "closed":
-                self.rank(record.round_id)
-                done.append(f"ranked {record.round_id}")
+                try:
+                    self.rank(record.round_id)
+                    done.append(f"ranked {record.round_id}")
+                except ContestError as waiting:  # STATS_PENDING: the next tick ranks it
+                    done.append(f"{waiting.code} {record.round_id}")
         return done
 
     def publish_due(self) -> list[str]:
@@ -160,7 +178,9 @@ class RoundLifecycle:
             "state": record.state,
             "provisional": record.state == "scheduled",
             "actual_prediction_value": actual,
-            "entries": [self._entry_view(e, people.get(e.participant_id)) for e in entries],
+            "entries": [
+                {**self._entry_view(e, people.get(e.participant_id)), "excluded": e.excluded} for e in entries
+            ],
         }
 
     # --- helpers ----------------------------------------------------------------------------
@@ -192,25 +212,19 @@ class RoundLifecycle:
         winners = [e for e in top if e.prize is not None]
         people = self._repository.get_participants(e.participant_id for e in winners)
 
-        closed_rounds = [r for r in snapshot.rounds.values() if r.state in STATES_AFTER_CLOSE or r is record]
-        boards = {
-            r.round_id: list(
-                self._repository.read_whole_board(
-                    ranking.board_shards(r.round_id, self._settings.attempt_shards)
-                )
-            )
-            for r in closed_rounds
-        }
-        earlier_winners = []
-        for r in closed_rounds:
-            if r.round_id != record.round_id:
-                previous = self._repository.get_ranking(self._contest_id, r.round_id)
-                earlier_winners += [ranking.RankedEntry(**e) for e in (previous or {}).get("_entries", [])]
-        unit_stats = ranking.unit_stats_from_rounds(
-            boards.values(),
+        counters, contest_participants, source = self._counters(record, actual, snapshot)
+        earlier_winners: list[ranking.RankedEntry] = []
+        earlier_counters: list[ranking.RoundCounters] = []
+        for other in snapshot.rounds.values():
+            previous = self._repository.get_ranking(self._contest_id, other.round_id)
+            if other.round_id != record.round_id and previous is not None:
+                earlier_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
+                earlier_counters.append(_counters_from_json(previous["_counters"]))
+        unit_stats = ranking.unit_stats_from_counters(
+            [*earlier_counters, counters],
+            contest_participants,
             earlier_winners + winners,
             unit_ids=[u["id"] for u in contest["units"]],
-            excluded_participant_ids=excluded,
         )
         populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
         collective = ranking.rank_units(
@@ -219,10 +233,6 @@ class RoundLifecycle:
             contest["prizes"]["collective"],
             populations if len(populations) == len(contest["units"]) else None,
         )
-        this_board = boards[record.round_id]
-        best: dict[str, int] = {}
-        for attempt in this_board:
-            best[attempt.participant_id] = max(best.get(attempt.participant_id, 0), attempt.correct)
         digest = ranking.ranking_sha256([*winners, *collective])
         body = {
             "round_id": record.round_id,
@@ -249,14 +259,40 @@ class RoundLifecycle:
                 r.state in STATES_AFTER_CLOSE or r is record for r in snapshot.rounds.values()
             ),
             "stats": {
-                "participants": len(best),
-                "attempts": len(this_board),
-                "per_unit": dict(sorted(Counter(a.unit_id for a in this_board).items())),
-                "score_distribution": {str(k): v for k, v in sorted(Counter(best.values()).items())},
+                "participants": counters.participants,
+                "attempts": counters.attempts,
+                "per_unit": {unit_id: c.attempts for unit_id, c in counters.units.items()},
+                "score_distribution": {str(k): v for k, v in counters.best_scores.items()},
+                "source": source,
             },
             "_entries": [asdict(e) for e in winners],
+            "_counters": _counters_to_json(counters),
         }
         return body, digest
+
+    def _counters(
+        self, record: RoundRecord, actual: int, snapshot
+    ) -> tuple[ranking.RoundCounters, dict[str, int], str]:
+        """The stream handler's counters once they add up to the round's exact count; while
+        they lag, wait (409 STATS_PENDING, the next tick retries); if they still disagree
+        ``STREAM_SETTLE_MS`` after closing, recount from the leaderboard (a full read)."""
+        counters = self._repository.round_counters(record.round_id)
+        if counters.attempts == actual:
+            return counters, self._repository.contest_participants(), "stream"
+        if self._clock.now_ms() < (record.closed_at or 0) + STREAM_SETTLE_MS:
+            raise ContestError("STATS_PENDING", 409)
+        logger.warning("stream counters disagree: recounting", extra={"round_id": record.round_id})
+        people: dict[str, str] = {}
+        recounted = None
+        for other in snapshot.rounds.values():
+            if other.state not in STATES_AFTER_CLOSE and other.round_id != record.round_id:
+                continue
+            shards = ranking.board_shards(other.round_id, self._settings.attempt_shards)
+            attempts = list(self._repository.read_whole_board(shards))
+            people.update((a.participant_id, a.unit_id) for a in attempts)
+            if other.round_id == record.round_id:
+                recounted = ranking.counters_from_attempts(attempts)
+        return recounted, dict(Counter(people.values())), "full_read"
 
     @staticmethod
     def _entry_view(entry: ranking.RankedEntry, person) -> dict:
@@ -273,5 +309,4 @@ class RoundLifecycle:
             "prediction_error": entry.prediction_error,
             "duration_ms": entry.duration_ms,
             "submitted_at": timing.to_iso(entry.submitted_at),
-            "excluded": entry.excluded,
         }

@@ -23,6 +23,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "ROUND_NOT_DUE": "Chưa đến giờ đóng tuần thi (giờ đóng cộng thời gian chờ mạng).",
     "ROUND_NOT_CLOSED": "Tuần thi chưa được đóng nên chưa thể xếp hạng.",
     "ROUND_NOT_RANKED": "Tuần thi chưa được xếp hạng nên chưa thể công bố.",
+    "STATS_PENDING": "Số liệu của tuần thi đang được tổng hợp; hệ thống sẽ xếp hạng sau ít phút.",
     "NOT_FOUND": "Không tìm thấy địa chỉ này.",
     "METHOD_NOT_ALLOWED": "Phương thức không được hỗ trợ.",
     "UNSUPPORTED_MEDIA_TYPE": "Cần gửi dữ liệu dạng application/json.",

@@ -1,7 +1,8 @@
 """The attempts table's stream keeps per-unit counters of submitted attempts (live
 statistics). Chalice's stream handler retries a whole batch on any exception and blocks
-the shard, so each record is handled on its own, idempotently, and a bad one is logged
-and skipped rather than raised."""
+the shard, so each record is handled on its own, idempotently, and a malformed one is
+logged and skipped rather than raised. A storage failure does raise: the whole batch is
+retried, which the per-attempt idempotency marks make safe."""
 
 from __future__ import annotations
 
@@ -21,12 +22,23 @@ def _string(image: dict | None, name: str) -> str | None:
     return value.get("S") if isinstance(value, dict) else None
 
 
-def newly_submitted(old_image: dict | None, new_image: dict | None) -> tuple[str, str, str] | None:
-    """(round_id, unit_id, attempt_id) when this change is the one that submitted an attempt."""
+def _number(image: dict | None, name: str) -> int | None:
+    value = (image or {}).get(name)
+    raw = value.get("N") if isinstance(value, dict) else None
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
+def newly_submitted(old_image: dict | None, new_image: dict | None) -> tuple[str, str, str, str, int] | None:
+    """(round_id, unit_id, attempt_id, participant_id, correct) when this change is the one
+    that submitted an attempt; None for any other change or an incomplete image."""
     if _string(new_image, "status") != "submitted" or _string(old_image, "status") == "submitted":
         return None
-    fields = tuple(_string(new_image, n) for n in ("round_id", "unit_id", "attempt_id"))
-    return fields if all(fields) else None
+    names = ("round_id", "unit_id", "attempt_id", "participant_id")
+    fields = tuple(_string(new_image, n) for n in names)
+    correct = _number(new_image, "correct")
+    if not all(fields) or correct is None:
+        return None
+    return (*fields, correct)
 
 
 def count_submissions(records: Iterable[Any], repository: Repository, clock: Clock) -> dict[str, int]:
@@ -37,13 +49,14 @@ def count_submissions(records: Iterable[Any], repository: Repository, clock: Clo
         try:
             change = record.get("dynamodb") or {}
             found = newly_submitted(change.get("OldImage"), change.get("NewImage"))
-            if found is None:
-                outcome["ignored"] += 1
-            elif repository.count_submission_once(*found, clock.now_ms()):
-                outcome["counted"] += 1
-            else:
-                outcome["repeated"] += 1
-        except Exception:  # one bad record must not block the shard for 24 hours
+        except (AttributeError, TypeError, ValueError):  # a malformed record must not block the shard
             outcome["failed"] += 1
-            logger.exception("stream record not counted")
+            logger.exception("stream record not understood")
+            continue
+        if found is None:
+            outcome["ignored"] += 1
+        elif repository.count_submission_once(*found, clock.now_ms()):
+            outcome["counted"] += 1
+        else:
+            outcome["repeated"] += 1
     return outcome

@@ -172,12 +172,19 @@ class AttemptModel(Model):
 
 
 class StatsModel(Model):
-    """Counters kept by the stream handler (per round and unit) and its idempotency marks."""
+    """Counters kept by the stream handler, per round (``pk`` = round id) or for the whole
+    contest (``pk`` = ``CONTEST``): ``UNIT#u`` totals, ``PERSON#p`` bests, ``BEST#nnn``
+    distribution, and ``SEEN#attempt`` idempotency marks (expiring)."""
 
     Meta = _meta("stats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     attempts = NumberAttribute(default=0)
+    participants = NumberAttribute(default=0)
+    best_sum = NumberAttribute(default=0)
+    people = NumberAttribute(default=0)
+    best = NumberAttribute(null=True)
+    unit_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
 

@@ -27,7 +27,13 @@ from chalicelib.data.models import (
     StatsModel,
 )
 from chalicelib.domain.quiz import Question
-from chalicelib.domain.ranking import LevelQuery, SubmittedAttempt
+from chalicelib.domain.ranking import (
+    LevelQuery,
+    RoundCounters,
+    SubmittedAttempt,
+    UnitCounters,
+    submission_delta,
+)
 
 CONTEST_SK = "CONTEST"
 EXCLUSIONS_SK = "EXCLUSIONS"
@@ -36,7 +42,11 @@ RESULTS_PREFIX = "RESULTS#"
 RANKING_PREFIX = "RANKING#"
 UNIT_PREFIX = "UNIT#"
 SEEN_PREFIX = "SEEN#"
-SEEN_MARK_DAYS = 400
+PERSON_PREFIX = "PERSON#"
+BEST_PREFIX = "BEST#"
+CONTEST_STATS = "CONTEST"
+SEEN_MARK_SECONDS = 400 * 86400
+MAX_COUNTER_TRIES = 8
 
 
 def _condition_failed(error: Exception) -> bool:
@@ -509,32 +519,99 @@ class Repository:
 
     # --- live statistics (kept by the stream handler) ----------------------------------------
 
-    def count_submission_once(self, round_id: str, unit_id: str, attempt_id: str, now_ms: int) -> bool:
-        """Add one submitted attempt to its unit's counter, at most once per attempt: the
-        marker and the increment commit together or not at all."""
-        expires = now_ms // 1000 + SEEN_MARK_DAYS * 86400
-        try:
-            with TransactWrite(connection=self._connection()) as transaction:
-                transaction.save(
-                    StatsModel(round_id, SEEN_PREFIX + attempt_id, expires_at=expires),
-                    condition=StatsModel.pk.does_not_exist(),
-                )
-                transaction.update(
-                    StatsModel(round_id, UNIT_PREFIX + unit_id), actions=[StatsModel.attempts.add(1)]
-                )
-        except TransactWriteError as error:
-            if _transaction_condition_failed(error):
-                return False
-            raise
-        return True
+    def count_submission_once(
+        self, round_id: str, unit_id: str, attempt_id: str, participant_id: str, correct: int, now_ms: int
+    ) -> bool:
+        """Apply one newly submitted attempt to the counters exactly once: the idempotency
+        mark, the unit's totals, the person's best and the score distribution commit in one
+        transaction, conditioned on the person's best read just before (optimistic: a
+        concurrent change makes it read again). False when the attempt was counted already."""
+        for _ in range(MAX_COUNTER_TRIES):
+            person = self._stats_item(round_id, PERSON_PREFIX + participant_id)
+            known_in_contest = self._stats_item(CONTEST_STATS, PERSON_PREFIX + participant_id) is not None
+            previous = None if person is None or person.best is None else int(person.best)
+            delta = submission_delta(unit_id, correct, previous)
+            try:
+                with TransactWrite(connection=self._connection()) as transaction:
+                    transaction.save(
+                        StatsModel(
+                            round_id, SEEN_PREFIX + attempt_id, expires_at=now_ms // 1000 + SEEN_MARK_SECONDS
+                        ),
+                        condition=StatsModel.pk.does_not_exist(),
+                    )
+                    unit_actions = [StatsModel.attempts.add(1)]
+                    if delta.new_person:
+                        unit_actions.append(StatsModel.participants.add(1))
+                    if delta.best_sum_delta:
+                        unit_actions.append(StatsModel.best_sum.add(delta.best_sum_delta))
+                    transaction.update(StatsModel(round_id, UNIT_PREFIX + unit_id), actions=unit_actions)
+                    if delta.new_best is not None:
+                        transaction.update(
+                            StatsModel(round_id, PERSON_PREFIX + participant_id),
+                            actions=[StatsModel.best.set(delta.new_best), StatsModel.unit_id.set(unit_id)],
+                            condition=(
+                                StatsModel.best.does_not_exist()
+                                if previous is None
+                                else StatsModel.best == previous
+                            ),
+                        )
+                        transaction.update(
+                            StatsModel(round_id, f"{BEST_PREFIX}{delta.new_best:03d}"),
+                            actions=[StatsModel.people.add(1)],
+                        )
+                        if delta.old_best is not None:
+                            transaction.update(
+                                StatsModel(round_id, f"{BEST_PREFIX}{delta.old_best:03d}"),
+                                actions=[StatsModel.people.add(-1)],
+                            )
+                    if not known_in_contest:
+                        transaction.save(
+                            StatsModel(CONTEST_STATS, PERSON_PREFIX + participant_id, unit_id=unit_id),
+                            condition=StatsModel.pk.does_not_exist(),
+                        )
+                        transaction.update(
+                            StatsModel(CONTEST_STATS, UNIT_PREFIX + unit_id),
+                            actions=[StatsModel.participants.add(1)],
+                        )
+            except TransactWriteError as error:
+                reasons = getattr(error, "cancellation_reasons", None) or []
+                if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                    return False  # the mark exists: this attempt was counted before
+                if any(
+                    r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict")
+                    for r in reasons
+                ):
+                    continue  # someone moved the person's best meanwhile: read again
+                raise
+            return True
+        raise RuntimeError(f"counters of {attempt_id} still conflicting after {MAX_COUNTER_TRIES} tries")
 
-    def unit_counts(self, round_id: str) -> dict[str, int]:
+    def round_counters(self, round_id: str) -> RoundCounters:
+        units, distribution = {}, {}
+        for item in StatsModel.query(round_id, consistent_read=True):
+            if item.sk.startswith(UNIT_PREFIX):
+                units[item.sk[len(UNIT_PREFIX) :]] = UnitCounters(
+                    int(item.attempts), int(item.participants), int(item.best_sum)
+                )
+            elif item.sk.startswith(BEST_PREFIX) and int(item.people):
+                distribution[int(item.sk[len(BEST_PREFIX) :])] = int(item.people)
+        return RoundCounters(dict(sorted(units.items())), dict(sorted(distribution.items())))
+
+    def contest_participants(self) -> dict[str, int]:
+        """Distinct people per unit over the whole contest."""
         return {
-            item.sk[len(UNIT_PREFIX) :]: int(item.attempts)
+            item.sk[len(UNIT_PREFIX) :]: int(item.participants)
             for item in StatsModel.query(
-                round_id, StatsModel.sk.startswith(UNIT_PREFIX), consistent_read=True
+                CONTEST_STATS, StatsModel.sk.startswith(UNIT_PREFIX), consistent_read=True
             )
         }
+
+    @staticmethod
+    def _stats_item(pk: str, sk: str) -> StatsModel | None:
+        try:
+            return StatsModel.get(pk, sk, consistent_read=True)
+        except StatsModel.DoesNotExist:
+            return None
 
     @staticmethod
     def _connection() -> Connection:

@@ -283,60 +283,124 @@ class UnitRankedEntry:
     amount: int
 
 
-def unit_stats_from_rounds(
-    rounds: Iterable[Iterable[SubmittedAttempt]],
-    individual_results: Iterable[RankedEntry],
+@dataclass(frozen=True)
+class UnitCounters:
+    """What the stream handler keeps for one unit in one round: submitted attempts, people
+    (each person once, by their best attempt) and the sum of those people's best scores."""
+
+    attempts: int = 0
+    participants: int = 0
+    best_sum: int = 0
+
+
+@dataclass(frozen=True)
+class RoundCounters:
+    """A round's counters per unit and the distribution of people's best scores."""
+
+    units: dict[str, UnitCounters]
+    best_scores: dict[int, int]  # best correct -> people
+
+    @property
+    def attempts(self) -> int:
+        return sum(c.attempts for c in self.units.values())
+
+    @property
+    def participants(self) -> int:
+        return sum(c.participants for c in self.units.values())
+
+
+@dataclass(frozen=True)
+class SubmissionDelta:
+    """The change one newly submitted attempt makes to the counters, given the person's best
+    so far in the round (None before their first submitted attempt)."""
+
+    unit_id: str
+    new_person: bool
+    best_sum_delta: int
+    new_best: int | None  # set when the person's best improves
+    old_best: int | None
+
+
+def submission_delta(unit_id: str, correct: int, previous_best: int | None) -> SubmissionDelta:
+    """Pure step of the stream handler: attempts +1 always; a first attempt adds a person;
+    a better attempt moves the person's best, in the sum and in the distribution."""
+    improves = previous_best is None or correct > previous_best
+    return SubmissionDelta(
+        unit_id=unit_id,
+        new_person=previous_best is None,
+        best_sum_delta=(correct - (previous_best or 0)) if improves else 0,
+        new_best=correct if improves else None,
+        old_best=previous_best if improves else None,
+    )
+
+
+def counters_from_attempts(attempts: Iterable[SubmittedAttempt]) -> RoundCounters:
+    """The full recount of a round's counters from its submitted attempts: what the stream
+    handler's increments must add up to, and the fallback when they cannot be trusted."""
+    best: dict[str, tuple[str, int]] = {}
+    unit_attempts: dict[str, int] = defaultdict(int)
+    for attempt in attempts:
+        unit_attempts[attempt.unit_id] += 1
+        known = best.get(attempt.participant_id)
+        if known is None or attempt.correct > known[1]:
+            best[attempt.participant_id] = (attempt.unit_id, attempt.correct)
+    people: dict[str, int] = defaultdict(int)
+    best_sums: dict[str, int] = defaultdict(int)
+    for unit_id, correct in best.values():
+        people[unit_id] += 1
+        best_sums[unit_id] += correct
+    units = {
+        unit_id: UnitCounters(unit_attempts[unit_id], people[unit_id], best_sums[unit_id])
+        for unit_id in sorted(unit_attempts)
+    }
+    distribution: dict[int, int] = defaultdict(int)
+    for _unit, correct in best.values():
+        distribution[correct] += 1
+    return RoundCounters(units, dict(sorted(distribution.items())))
+
+
+def unit_stats_from_counters(
+    rounds: Iterable[RoundCounters],
+    contest_participants: Mapping[str, int],
+    winners: Iterable[RankedEntry],
     *,
     unit_ids: Iterable[str] = (),
-    excluded_participant_ids: Iterable[str] = frozenset(),
 ) -> list[UnitStats]:
-    """Per-unit statistics from each round's submitted attempts and the individual results
-    of every ranked round so far (listed in any order), sorted by unit id.
+    """Per-unit statistics over the rounds so far, from counters only (no attempt is read):
 
-    - ``participations``: submitted attempts of the unit's people, all rounds together.
-    - ``participants``: distinct people with at least one of them.
-    - ``average_best_score``: for each participant, the mean over the rounds they took part
-      in of their best ``correct`` in that round; then the mean of that over the unit's
-      participants (0 without any). Each person weighs the same however often they played.
-    - ``prizes_won``: individual prizes won by the unit's people (one per person and round).
-
-    An attempt counts for the unit written on it. ``unit_ids`` lists units to include even
-    without any attempt; ``excluded_participant_ids`` are left out of every count.
+    - ``participations``: submitted attempts, all rounds together;
+    - ``participants``: distinct people over the contest (``contest_participants``);
+    - ``average_best_score``: the mean, over every (person, round) taken part in, of that
+      person's best score in that round;
+    - ``prizes_won``: individual prizes won by the unit's people (``winners``).
     """
-    excluded_ids = frozenset(excluded_participant_ids)
-    participations: dict[str, int] = defaultdict(int)
-    best: dict[tuple[str, str], list[int]] = defaultdict(list)  # (unit, person) -> per-round bests
-    for round_attempts in rounds:
-        round_best: dict[tuple[str, str], int] = {}
-        for attempt in round_attempts:
-            if attempt.participant_id in excluded_ids:
-                continue
-            participations[attempt.unit_id] += 1
-            person = (attempt.unit_id, attempt.participant_id)
-            round_best[person] = max(round_best.get(person, 0), attempt.correct)
-        for person, correct in round_best.items():
-            best[person].append(correct)
+    attempts: dict[str, int] = defaultdict(int)
+    person_rounds: dict[str, int] = defaultdict(int)
+    best_sums: dict[str, int] = defaultdict(int)
+    for counters in rounds:
+        for unit_id, unit in counters.units.items():
+            attempts[unit_id] += unit.attempts
+            person_rounds[unit_id] += unit.participants
+            best_sums[unit_id] += unit.best_sum
     prizes_won: dict[str, int] = defaultdict(int)
-    for entry in individual_results:
-        if entry.prize is not None and entry.participant_id not in excluded_ids:
+    for entry in winners:
+        if entry.prize is not None:
             prizes_won[entry.unit_id] += 1
-    person_means: dict[str, list[Fraction]] = defaultdict(list)
-    for (unit_id, _participant), bests in best.items():
-        person_means[unit_id].append(Fraction(sum(bests), len(bests)))
-    all_units = set(unit_ids) | set(participations) | set(prizes_won)
-    stats = []
-    for unit_id in sorted(all_units):
-        means = person_means.get(unit_id, [])
-        stats.append(
-            UnitStats(
-                unit_id=unit_id,
-                participations=participations.get(unit_id, 0),
-                participants=len(means),
-                average_best_score=sum(means, Fraction(0)) / len(means) if means else Fraction(0),
-                prizes_won=prizes_won.get(unit_id, 0),
-            )
+    all_units = set(unit_ids) | set(attempts) | set(prizes_won)
+    return [
+        UnitStats(
+            unit_id=unit_id,
+            participations=attempts.get(unit_id, 0),
+            participants=contest_participants.get(unit_id, 0),
+            average_best_score=(
+                Fraction(best_sums[unit_id], person_rounds[unit_id])
+                if person_rounds.get(unit_id)
+                else Fraction(0)
+            ),
+            prizes_won=prizes_won.get(unit_id, 0),
         )
-    return stats
+        for unit_id in sorted(all_units)
+    ]
 
 
 def _criterion_value(stats: UnitStats, criterion: str, populations: Mapping[str, int] | None) -> Fraction:

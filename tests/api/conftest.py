@@ -55,6 +55,35 @@ class ApiHarness:
     def get(self, path: str, token: str | None = None, headers: dict | None = None):
         return self.client.http.get(path, headers=self._headers(token, headers))
 
+    def drain_stream(self) -> dict:
+        """Feed the stream handler what the attempts table's stream would carry: moto has no
+        DynamoDB Streams reads, so the MODIFY records of submitted attempts are built from the
+        table (the integration tests use the real stream of DynamoDB Local). Repeatable: the
+        handler counts each attempt once."""
+        table = f"{get_settings().table_prefix}-attempts"
+        items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+        arn = f"arn:aws:dynamodb:ap-southeast-1:123456789012:table/{table}/stream/2021"
+        records = [
+            {
+                "eventID": str(index),
+                "eventName": "MODIFY",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "ap-southeast-1",
+                "eventSourceARN": arn,
+                "dynamodb": {
+                    "OldImage": {**item, "status": {"S": "open"}},
+                    "NewImage": item,
+                    "SequenceNumber": str(index),
+                    "ApproximateCreationDateTime": 1640000000,
+                    "SizeBytes": 100,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            }
+            for index, item in enumerate(items)
+            if item.get("status", {}).get("S") == "submitted"
+        ]
+        return self.client.lambda_.invoke("count-submissions", {"Records": records}).payload
+
     def _send(self, method, path, body, token, raw, headers=None):
         payload = raw if raw is not None else json.dumps(body if body is not None else {})
         return getattr(self.client.http, method)(path, body=payload, headers=self._headers(token, headers))

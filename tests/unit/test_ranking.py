@@ -8,6 +8,7 @@ import json
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,12 +21,14 @@ from chalicelib.domain.ranking import (
     LevelQuery,
     RankedEntry,
     SubmittedAttempt,
+    UnitCounters,
     UnitStats,
     attempt_board_key,
     board_key,
     board_shard,
     board_shards,
     canonical_ranking_json,
+    counters_from_attempts,
     iter_ranked,
     parse_board_key,
     parse_prize_tiers,
@@ -33,8 +36,9 @@ from chalicelib.domain.ranking import (
     rank_units,
     ranking_key,
     ranking_sha256,
+    submission_delta,
     top_individuals,
-    unit_stats_from_rounds,
+    unit_stats_from_counters,
 )
 
 CONTEST = json.loads((Path(__file__).parents[2] / "question_data" / "contest.json").read_text("utf-8"))
@@ -389,29 +393,66 @@ def test_unknown_or_repeated_criteria_and_missing_populations_are_refused() -> N
         rank_units([stats("a", 1)], ["participations"], COLLECTIVE_PRIZES, {"b": 10})
 
 
-def test_unit_stats_average_each_persons_round_bests_then_the_people() -> None:
-    # GIVEN p1 (unit x) best 8 in round 1 (of 5 and 8) and 6 in round 2: mean 7;
-    # p2 (unit x) best 10 in round 1 only: mean 10; so unit x averages 8.5
+def test_unit_stats_from_counters_average_over_person_rounds() -> None:
+    # GIVEN p1 (unit x) best 8 in round 1 (of 5 and 8) and 6 in round 2; p2 (unit x) 10 in
+    # round 1 only: unit x's person-rounds score 8, 6 and 10, so it averages 8
     round_1 = [
         attempt("1a", "p1", correct=5, unit_id="x"),
         attempt("1b", "p1", correct=8, unit_id="x"),
         attempt("1c", "p2", correct=10, unit_id="x"),
         attempt("1d", "p3", correct=20, unit_id="y"),
     ]
-    round_2 = [attempt("2a", "p1", correct=6, unit_id="x"), attempt("2b", "staff", correct=20, unit_id="y")]
-    results = rank_individuals(round_1, 4, prizes=SMALL_PRIZES) + rank_individuals(
-        round_2, 2, {"staff"}, prizes=SMALL_PRIZES
+    round_2 = [attempt("2a", "p1", correct=6, unit_id="x")]
+    winners = rank_individuals(round_1, 4, prizes=SMALL_PRIZES) + rank_individuals(
+        round_2, 1, prizes=SMALL_PRIZES
     )
+    counters = [counters_from_attempts(round_1), counters_from_attempts(round_2)]
     # WHEN
-    got = unit_stats_from_rounds(
-        [round_1, round_2], results, unit_ids=["z"], excluded_participant_ids={"staff"}
-    )
+    got = unit_stats_from_counters(counters, {"x": 2, "y": 1}, winners, unit_ids=["z"])
     # THEN
     assert got == [
-        UnitStats("x", participations=4, participants=2, average_best_score=Fraction(17, 2), prizes_won=3),
+        UnitStats("x", participations=4, participants=2, average_best_score=Fraction(8), prizes_won=3),
         UnitStats("y", participations=1, participants=1, average_best_score=Fraction(20), prizes_won=1),
         UnitStats("z", participations=0, participants=0, average_best_score=Fraction(0), prizes_won=0),
     ]
+
+
+def _apply(state: dict, item: SubmittedAttempt) -> None:
+    """What the stream handler does for one record, on plain dicts: the pure delta plus the
+    idempotency mark."""
+    if item.attempt_id in state["seen"]:
+        return
+    state["seen"].add(item.attempt_id)
+    delta = submission_delta(item.unit_id, item.correct, state["best"].get(item.participant_id))
+    unit = state["units"].setdefault(item.unit_id, [0, 0, 0])
+    unit[0] += 1
+    unit[1] += int(delta.new_person)
+    unit[2] += delta.best_sum_delta
+    if delta.new_best is not None:
+        state["best"][item.participant_id] = delta.new_best
+        state["dist"][delta.new_best] = state["dist"].get(delta.new_best, 0) + 1
+        if delta.old_best is not None:
+            state["dist"][delta.old_best] -= 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(round_attempts(), st.randoms(use_true_random=False))
+def test_stream_increments_in_any_order_with_repeats_equal_a_full_recount(attempts, rng) -> None:
+    # GIVEN each person in one unit (fixed at registration), and the stream delivering every
+    # submitted attempt in any order, some of them twice
+    attempts = [replace(a, unit_id=UNITS[int(a.participant_id[1:]) % 4]) for a in attempts]
+    deliveries = attempts + [a for a in attempts if rng.random() < 0.3]
+    rng.shuffle(deliveries)
+    state: dict = {"seen": set(), "best": {}, "units": {}, "dist": {}}
+    # WHEN each is applied as the handler does
+    for item in deliveries:
+        _apply(state, item)
+    # THEN the counters are those of a full recount
+    recount = counters_from_attempts(attempts)
+    assert {u: UnitCounters(*v) for u, v in sorted(state["units"].items())} == recount.units
+    assert {k: v for k, v in sorted(state["dist"].items()) if v} == recount.best_scores
+    assert recount.attempts == len(attempts)
+    assert recount.participants == len({a.participant_id for a in attempts})
 
 
 @st.composite
