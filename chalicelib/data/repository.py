@@ -497,8 +497,9 @@ class Repository:
         """Exact count of a round's submitted attempts (COUNT over the small index items)."""
         return sum(AttemptModel.leaderboard.count(shard) for shard in shards)
 
-    def read_board(self, query: LevelQuery, page_size: int = 100) -> Iterable[SubmittedAttempt]:
-        """One side of one correct level of one shard, lazily, in index order."""
+    def read_board(self, query: LevelQuery, page_size: int = 25) -> Iterable[SubmittedAttempt]:
+        """One side of one correct level of one shard, lazily, in index order. Small pages:
+        the winners come from the first few items of each shard."""
         low, high = query.key_range()
         items = AttemptModel.leaderboard.query(
             query.shard,
@@ -510,7 +511,7 @@ class Repository:
 
     def read_whole_board(self, shards: Iterable[str]) -> Iterable[SubmittedAttempt]:
         for shard in shards:
-            for item in AttemptModel.leaderboard.query(shard, page_size=500):
+            for item in AttemptModel.leaderboard.query(shard):  # 1 MB pages
                 yield _submitted_from_model(item)
 
     def get_participants(self, participant_ids: Iterable[str]) -> dict[str, ParticipantRecord]:
