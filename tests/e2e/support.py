@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -70,6 +71,18 @@ class Stack:
         status, payload = self.call(method, path, body if body is not None else {}, token=self.admin_token)
         assert status < 300, f"{method} {path}: {status} {payload}"
         return payload
+
+    def close_round(self, round_id: str, timeout: float = 30) -> dict:
+        """Close and rank now, as the organizers do; ranking answers 409 STATS_PENDING until
+        the stream handler has counted the attempts that closing just submitted."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, payload = self.call("POST", f"admin/rounds/{round_id}/close", {}, token=self.admin_token)
+            if status < 300:
+                return payload
+            pending = status == 409 and payload.get("error", {}).get("code") == "STATS_PENDING"
+            assert pending and time.monotonic() < deadline, f"close {round_id}: {status} {payload}"
+            time.sleep(0.5)
 
     def move_round(self, round_id: str, *, opens: timedelta, closes: timedelta, publish: timedelta) -> dict:
         """Set a round's times relative to now (the admin API of the organizers)."""

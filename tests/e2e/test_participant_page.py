@@ -178,7 +178,7 @@ def test_submit_after_the_time_is_up_shows_attempt_closed_then_published_results
     screenshot(page, "08-time-up")
 
     # AND once the round is closed and published, its results page lists winners and units
-    stack.admin("POST", "admin/rounds/r2/close")
+    stack.close_round("r2")
     stack.admin("POST", "admin/rounds/r2/publish")
     page.goto(stack.base_url + "#/ket-qua/r2")
     expect(page.get_by_role("heading", name="Kết quả Tuần thứ Hai")).to_be_visible()
