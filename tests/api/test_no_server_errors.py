@@ -1,0 +1,77 @@
+"""Whatever a client sends, the answer is never a 5xx: random JSON bodies, headers and ids
+against every route that takes input (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.conftest import ADMIN
+from tests.api.people import registration
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    ["national_id", "full_name", "date_of_birth", "gender", "phone", "unit_id", "workplace", "consent"]
+)
+MUTATED_REGISTRATION = st.builds(lambda field, value: {**registration(), field: value}, FIELDS, JSON)
+BODIES = JSON | MUTATED_REGISTRATION | st.text(max_size=40)
+IDS = st.text(min_size=1, max_size=40).filter(lambda t: "/" not in t and "?" not in t and "#" not in t)
+ROUTES = [
+    ("post", "/participants"),
+    ("post", "/sessions"),
+    ("post", "/rounds/{id}/attempts"),
+    ("put", "/attempts/{id}/answers"),
+    ("post", "/attempts/{id}/submit"),
+    ("get", "/rounds/{id}/results"),
+    ("patch", "/admin/rounds/{id}"),
+    ("put", "/admin/exclusions"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    route=st.sampled_from(ROUTES),
+    body=BODIES,
+    identifier=IDS,
+    as_admin=st.booleans(),
+    token=st.text(max_size=30),
+)
+def test_no_input_gets_a_server_error(api, route, body, identifier, as_admin, token):
+    method, template = route
+    path = template.replace("{id}", identifier)
+    headers = {
+        "Content-Type": "application/json",
+        **(ADMIN if as_admin else {"Authorization": f"Bearer {token}"}),
+    }
+    raw = body if isinstance(body, str) else json.dumps(body)
+    response = getattr(api.client.http, method)(
+        path, body=raw.encode("utf-8", "surrogatepass"), headers=headers
+    )
+    assert response.status_code < 500, (method, path, raw, response.body)
+    if response.status_code >= 400 and response.status_code != 404:
+        assert response.json_body["error"]["code"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=BODIES)
+def test_no_answers_body_gets_a_server_error_on_a_real_attempt(api, body):
+    token = api.post("/participants", registration()).json_body["token"]
+    attempt = api.post("/rounds/r1/attempts", {}, token).json_body
+    raw = body if isinstance(body, str) else json.dumps(body)
+    for action in ("answers", "submit"):
+        method = "put" if action == "answers" else "post"
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        response = getattr(api.client.http, method)(
+            f"/attempts/{attempt['attempt_id']}/{action}",
+            body=raw.encode("utf-8", "surrogatepass"),
+            headers=headers,
+        )
+        assert response.status_code < 500, (action, raw, response.body)
