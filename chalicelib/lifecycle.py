@@ -133,29 +133,33 @@ class RoundLifecycle:
         record = self._catalog.snapshot(fresh=True).round(round_id)
         if record.state not in STATES_AFTER_CLOSE:
             raise ContestError("ROUND_NOT_CLOSED", 409)
-        stored = self._repository.get_ranking(self._contest_id, round_id)
+        stored = self._repository.get_ranking(self._contest_id, round_id, record.closed_at)
         if stored is not None:
             self._advance(round_id, "closed", "ranked", ranked_at=self._clock.now_ms())
             return stored
         body, digest = self._compute_ranking(record)
-        self._repository.put_ranking(self._contest_id, round_id, body, digest, self._clock.now_ms())
+        self._repository.put_ranking(
+            self._contest_id, round_id, record.closed_at, body, digest, self._clock.now_ms()
+        )
         self._advance(round_id, "closed", "ranked", ranked_at=self._clock.now_ms())
-        return self._repository.get_ranking(self._contest_id, round_id)
+        return self._repository.get_ranking(self._contest_id, round_id, record.closed_at)
 
     def publish(self, round_id: str) -> dict:
         """Publish the stored ranking as an immutable snapshot."""
         record = self._catalog.snapshot(fresh=True).round(round_id)
         if record.state == "published":
-            return self._repository.get_results(self._contest_id, round_id)
+            return self._repository.get_results(self._contest_id, round_id, record.closed_at)
         if record.state != "ranked":
             raise ContestError("ROUND_NOT_RANKED", 409)
-        stored = self._repository.get_ranking(self._contest_id, round_id)
+        stored = self._repository.get_ranking(self._contest_id, round_id, record.closed_at)
         now = self._clock.now_ms()
         public = {k: v for k, v in stored.items() if not k.startswith("_")}
         public["published_at"] = timing.to_iso(now)
-        self._repository.put_results(self._contest_id, round_id, public, public["sha256"], now)
+        self._repository.put_results(
+            self._contest_id, round_id, record.closed_at, public, public["sha256"], now
+        )
         self._advance(round_id, "ranked", "published", published_at=now)
-        return self._repository.get_results(self._contest_id, round_id)
+        return self._repository.get_results(self._contest_id, round_id, record.closed_at)
 
     def preview(self, round_id: str) -> dict:
         """The full ranking as it stands (provisional before closing), for organizers."""
@@ -216,8 +220,10 @@ class RoundLifecycle:
         earlier_winners: list[ranking.RankedEntry] = []
         earlier_counters: list[ranking.RoundCounters] = []
         for other in snapshot.rounds.values():
-            previous = self._repository.get_ranking(self._contest_id, other.round_id)
-            if other.round_id != record.round_id and previous is not None:
+            if other.round_id == record.round_id or other.closed_at is None:
+                continue
+            previous = self._repository.get_ranking(self._contest_id, other.round_id, other.closed_at)
+            if previous is not None:
                 earlier_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
                 earlier_counters.append(_counters_from_json(previous["_counters"]))
         unit_stats = ranking.unit_stats_from_counters(

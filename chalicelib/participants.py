@@ -372,8 +372,12 @@ class ParticipantService:
         ]
 
     def results(self, round_id: str) -> dict:
-        self._catalog.snapshot().round(round_id)
-        published = self._repository.get_results(self._settings.contest_id, round_id)
+        record = self._catalog.snapshot().round(round_id)
+        published = (
+            None
+            if record.closed_at is None
+            else self._repository.get_results(self._settings.contest_id, round_id, record.closed_at)
+        )
         if published is None:
             raise ContestError("RESULTS_NOT_PUBLISHED", 404)
         return published

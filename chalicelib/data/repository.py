@@ -49,6 +49,10 @@ SEEN_MARK_SECONDS = 400 * 86400
 MAX_COUNTER_TRIES = 8
 
 
+def _generation_sk(prefix: str, round_id: str, closed_at: int) -> str:
+    return f"{prefix}{round_id}#{closed_at:013d}"
+
+
 def _condition_failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
@@ -253,30 +257,28 @@ class Repository:
     def reopen_empty_round(
         self, contest_id: str, round_id: str, opens_at: int, closes_at: int, publish_at: int, now_ms: int
     ) -> bool:
-        """Reschedule a round that closed with no submitted attempt at all (nothing to rank,
-        nobody's result changes): back to ``scheduled`` with new times, its empty ranking and
-        snapshot removed, in one transaction. False when the round has attempts."""
+        """Reschedule a round that closed with no submitted attempt at all (nothing was
+        ranked, nobody's result changes): back to ``scheduled`` with new times. Its empty
+        ranking and results stay under the old closing time, unseen. False when the round
+        has attempts."""
+        item = RoundModel(contest_id, ROUND_PREFIX + round_id)
         try:
-            with TransactWrite(connection=self._connection()) as transaction:
-                transaction.update(
-                    RoundModel(contest_id, ROUND_PREFIX + round_id),
-                    actions=[
-                        RoundModel.state.set("scheduled"),
-                        RoundModel.opens_at.set(opens_at),
-                        RoundModel.closes_at.set(closes_at),
-                        RoundModel.publish_at.set(publish_at),
-                        RoundModel.updated_at.set(now_ms),
-                        RoundModel.actual_prediction_value.remove(),
-                        RoundModel.closed_at.remove(),
-                        RoundModel.ranked_at.remove(),
-                        RoundModel.published_at.remove(),
-                    ],
-                    condition=(RoundModel.actual_prediction_value == 0) & (RoundModel.state != "scheduled"),
-                )
-                transaction.delete(ResultsModel(contest_id, RANKING_PREFIX + round_id))
-                transaction.delete(ResultsModel(contest_id, RESULTS_PREFIX + round_id))
-        except TransactWriteError as error:
-            if _transaction_condition_failed(error):
+            item.update(
+                actions=[
+                    RoundModel.state.set("scheduled"),
+                    RoundModel.opens_at.set(opens_at),
+                    RoundModel.closes_at.set(closes_at),
+                    RoundModel.publish_at.set(publish_at),
+                    RoundModel.updated_at.set(now_ms),
+                    RoundModel.actual_prediction_value.remove(),
+                    RoundModel.closed_at.remove(),
+                    RoundModel.ranked_at.remove(),
+                    RoundModel.published_at.remove(),
+                ],
+                condition=(RoundModel.actual_prediction_value == 0) & (RoundModel.state != "scheduled"),
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
                 return False
             raise
         return True
@@ -443,19 +445,31 @@ class Repository:
 
     # --- results ------------------------------------------------------------------------
 
-    def get_results(self, contest_id: str, round_id: str) -> dict | None:
-        return self._get_snapshot(contest_id, RESULTS_PREFIX + round_id)
+    # A round's ranking and results are keyed by the time it was closed: a round reopened
+    # (it had no attempt) and closed again gets new ones, and nothing a job still running on
+    # the earlier closing writes can be mistaken for them.
 
-    def put_ranking(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
+    def get_results(self, contest_id: str, round_id: str, closed_at: int) -> dict | None:
+        return self._get_snapshot(contest_id, _generation_sk(RESULTS_PREFIX, round_id, closed_at))
+
+    def put_ranking(
+        self, contest_id: str, round_id: str, closed_at: int, body: dict, sha256: str, now_ms: int
+    ) -> bool:
         """Store a round's computed ranking once; a second ranking run keeps the first."""
-        return self._put_snapshot(contest_id, RANKING_PREFIX + round_id, body, sha256, now_ms)
+        return self._put_snapshot(
+            contest_id, _generation_sk(RANKING_PREFIX, round_id, closed_at), body, sha256, now_ms
+        )
 
-    def get_ranking(self, contest_id: str, round_id: str) -> dict | None:
-        return self._get_snapshot(contest_id, RANKING_PREFIX + round_id)
+    def get_ranking(self, contest_id: str, round_id: str, closed_at: int) -> dict | None:
+        return self._get_snapshot(contest_id, _generation_sk(RANKING_PREFIX, round_id, closed_at))
 
-    def put_results(self, contest_id: str, round_id: str, body: dict, sha256: str, now_ms: int) -> bool:
+    def put_results(
+        self, contest_id: str, round_id: str, closed_at: int, body: dict, sha256: str, now_ms: int
+    ) -> bool:
         """Publish once: the snapshot is immutable, a repeated publication changes nothing."""
-        return self._put_snapshot(contest_id, RESULTS_PREFIX + round_id, body, sha256, now_ms)
+        return self._put_snapshot(
+            contest_id, _generation_sk(RESULTS_PREFIX, round_id, closed_at), body, sha256, now_ms
+        )
 
     def _get_snapshot(self, contest_id: str, sk: str) -> dict | None:
         try:

@@ -59,6 +59,11 @@ def _fire(api, name):
     return api.client.lambda_.invoke(name, event)
 
 
+def _stored_ranking(api):
+    record = api.services.repository.get_round(api.services.settings.contest_id, "r1")
+    return api.services.repository.get_ranking(api.services.settings.contest_id, "r1", record.closed_at)
+
+
 def _play_round(api):
     """Five people, six attempts: ties on correct broken by prediction, then duration."""
     people = {}
@@ -209,7 +214,7 @@ def test_stream_counters_equal_a_full_recount_and_repeated_records_count_once(ap
     assert live["score_distribution"] == {str(k): v for k, v in recount.best_scores.items()}
     assert live["attempts"] == 6 and live["participants"] == 5
     assert api.services.repository.round_counters("r1") == recount
-    results = api.services.repository.get_ranking(api.services.settings.contest_id, "r1")
+    results = _stored_ranking(api)
     assert results["stats"]["source"] == "stream"
 
 
@@ -227,7 +232,7 @@ def test_ranking_waits_for_the_stream_then_recounts_if_it_never_catches_up(api):
     api.clock.advance(seconds=600)
     api.client.lambda_.invoke("close-and-rank-rounds", event)
     # THEN the round is ranked from a full recount, with the same figures the stream would give
-    ranking = api.services.repository.get_ranking(api.services.settings.contest_id, "r1")
+    ranking = _stored_ranking(api)
     assert ranking["stats"]["source"] == "full_read"
     assert ranking["stats"]["attempts"] == 6 and ranking["stats"]["participants"] == 5
 
@@ -297,3 +302,36 @@ def test_a_round_that_closed_with_no_attempt_can_be_rescheduled(api):
     assert attempt["attempt_id"].endswith(".r1.1")
     actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body]
     assert "round.reopen_empty" in actions
+
+
+def test_a_ranking_job_still_running_on_an_empty_close_cannot_leak_into_the_reopened_round(api):
+    # GIVEN round 1 closed empty, and a ranking job that read it then and is still running
+    api.clock.set(CLOSES + 31_000)
+    lifecycle = api.services.lifecycle
+    closed = lifecycle.close("r1")
+    late_job_body = {"round_id": "r1", "sha256": "0" * 64, "actual_prediction_value": 0, "individual": []}
+    # WHEN the organizers reopen it before that job stores its (empty) ranking
+    api.clock.set(parse_iso("2021-12-19T17:00:00+07:00"))
+    moved = api.patch(
+        "/admin/rounds/r1",
+        {
+            "opens_at": "2021-12-19T16:59:00+07:00",
+            "closes_at": "2021-12-19T18:00:00+07:00",
+            "publish_at": "2021-12-19T19:00:00+07:00",
+        },
+        headers=ADMIN,
+    )
+    assert moved.status_code == 200
+    api.services.repository.put_ranking(
+        api.services.settings.contest_id, "r1", closed.closed_at, late_job_body, "0" * 64, api.clock.now_ms()
+    )
+    # AND people take part, the round closes and publishes again
+    _, token, attempt = _join(api)
+    _submit(api, token, attempt, 12, 1, after_seconds=60)
+    api.clock.set(parse_iso("2021-12-19T19:00:00+07:00"))
+    _fire(api, "close-and-rank-rounds")
+    _fire(api, "publish-results")
+    # THEN the results are those of the second closing, not the late job's
+    results = api.get("/rounds/r1/results").json_body
+    assert results["actual_prediction_value"] == 1
+    assert [e["correct"] for e in results["individual"]] == [12]
