@@ -83,7 +83,8 @@ class ParticipantService:
         birth_date = identity.parse_birth_date(body.get("date_of_birth"), today)
         national_id = identity.validate_national_id(body.get("national_id"), birth_date, gender)
         phone = identity.normalize_phone(body.get("phone"))
-        if body.get("unit_id") not in snapshot.unit_ids:
+        unit_id = body.get("unit_id")
+        if not isinstance(unit_id, str) or unit_id not in snapshot.unit_ids:
             raise ContestError("UNKNOWN_UNIT", field="unit_id")
         if body.get("consent") is not True:
             raise ContestError("CONSENT_REQUIRED", field="consent")
@@ -97,7 +98,7 @@ class ParticipantService:
             date_of_birth=birth_date.isoformat(),
             gender=gender,
             phone=phone,
-            unit_id=body["unit_id"],
+            unit_id=unit_id,
             workplace=workplace,
             consent_at=now,
             created_at=now,

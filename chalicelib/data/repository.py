@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -123,45 +123,20 @@ def attempt_key(round_id: str, number: int) -> str:
     return f"{round_id}#{number}"
 
 
-def _round_from_model(model: RoundModel) -> RoundRecord:
-    return RoundRecord(
-        round_id=model.round_id,
-        name=model.name,
-        opens_at=int(model.opens_at),
-        closes_at=int(model.closes_at),
-        publish_at=int(model.publish_at),
-        state=model.state,
-        actual_prediction_value=_int_or_none(model.actual_prediction_value),
-        closed_at=_int_or_none(model.closed_at),
-        ranked_at=_int_or_none(model.ranked_at),
-        published_at=_int_or_none(model.published_at),
+def _record(record_type: type, model: Any) -> Any:
+    """A plain record from a model: same field names, numbers already ints (PynamoDB
+    decodes whole numbers as int)."""
+    return record_type(
+        **{f.name: getattr(model, f.name) for f in fields(record_type) if hasattr(model, f.name)}
     )
 
 
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
+def _round_from_model(model: RoundModel) -> RoundRecord:
+    return _record(RoundRecord, model)
 
 
 def _attempt_from_model(model: AttemptModel) -> AttemptRecord:
-    return AttemptRecord(
-        participant_id=model.participant_id,
-        round_id=model.round_id,
-        number=int(model.number),
-        unit_id=model.unit_id,
-        status=model.status,
-        started_at=int(model.started_at),
-        deadline_at=int(model.deadline_at),
-        layout=model.layout,
-        answers=model.answers or {},
-        prediction=_int_or_none(model.prediction),
-        saved_at=_int_or_none(model.saved_at),
-        submitted_at=_int_or_none(model.submitted_at),
-        submitted_by=model.submitted_by,
-        duration_ms=_int_or_none(model.duration_ms),
-        correct=_int_or_none(model.correct),
-        total=_int_or_none(model.total),
-        receipt=model.receipt,
-    )
+    return _record(AttemptRecord, model)
 
 
 def _submitted_from_model(item: AttemptModel) -> SubmittedAttempt:
@@ -171,25 +146,14 @@ def _submitted_from_model(item: AttemptModel) -> SubmittedAttempt:
         unit_id=item.unit_id,
         correct=int(item.correct),
         total=int(item.total),
-        prediction=_int_or_none(item.prediction),
+        prediction=item.prediction,
         duration_ms=int(item.duration_ms),
         submitted_at=int(item.submitted_at),
     )
 
 
 def _participant_from_model(model: ParticipantModel) -> ParticipantRecord:
-    return ParticipantRecord(
-        participant_id=model.participant_id,
-        national_id=model.national_id,
-        full_name=model.full_name,
-        date_of_birth=model.date_of_birth,
-        gender=model.gender,
-        phone=model.phone,
-        unit_id=model.unit_id,
-        workplace=model.workplace,
-        consent_at=int(model.consent_at),
-        created_at=int(model.created_at),
-    )
+    return _record(ParticipantRecord, model)
 
 
 class Repository:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +76,13 @@ def test_no_answers_body_gets_a_server_error_on_a_real_attempt(api, body):
             headers=headers,
         )
         assert response.status_code < 500, (action, raw, response.body)
+
+
+ODD_VALUES = [None, True, 0, -1, 1.5, "", "x" * 300, [], ["a"], {}, {"a": 1}]
+
+
+@pytest.mark.parametrize("field", [*registration().keys(), "extra"])
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_every_registration_field_of_every_json_type_is_a_4xx(api, field, value):
+    response = api.post("/participants", {**registration(), field: value})
+    assert response.status_code < 500, response.body
