@@ -2,7 +2,6 @@
 
 ERROR_MESSAGES: dict[str, str] = {
     "VALIDATION_ERROR": "Dữ liệu gửi lên không hợp lệ.",
-    "INVALID_JSON": "Nội dung gửi lên không phải JSON hợp lệ.",
     "INVALID_NATIONAL_ID": "Số CCCD phải gồm 12 chữ số, đúng mã tỉnh và khớp với ngày sinh, giới tính.",
     "INVALID_PHONE": "Số điện thoại không đúng định dạng Việt Nam (0… hoặc +84…).",
     "UNKNOWN_UNIT": "Phường, xã dự thi không có trong danh sách.",
@@ -26,7 +25,5 @@ ERROR_MESSAGES: dict[str, str] = {
     "STATS_PENDING": "Số liệu của tuần thi đang được tổng hợp; hệ thống sẽ xếp hạng sau ít phút.",
     "NOT_FOUND": "Không tìm thấy địa chỉ này.",
     "METHOD_NOT_ALLOWED": "Phương thức không được hỗ trợ.",
-    "UNSUPPORTED_MEDIA_TYPE": "Cần gửi dữ liệu dạng application/json.",
     "SERVICE_BUSY": "Hệ thống đang bận, vui lòng thử lại sau ít giây. Câu trả lời của bạn chưa bị mất.",
-    "INTERNAL_ERROR": "Đã có lỗi hệ thống. Vui lòng thử lại.",
 }
