@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -511,7 +512,7 @@ class Repository:
             previous = None if person is None or person.best is None else int(person.best)
             delta = submission_delta(unit_id, correct, previous)
             try:
-                with TransactWrite(connection=self._connection()) as transaction:
+                with TransactWrite(connection=self._transaction_connection) as transaction:
                     transaction.save(
                         StatsModel(
                             round_id, SEEN_PREFIX + attempt_id, expires_at=now_ms // 1000 + SEEN_MARK_SECONDS
@@ -592,8 +593,10 @@ class Repository:
         except StatsModel.DoesNotExist:
             return None
 
-    @staticmethod
-    def _connection() -> Connection:
+    @cached_property
+    def _transaction_connection(self) -> Connection:
+        """One connection (one botocore client) for this repository's transactions, built on
+        first use like the models' own."""
         meta = StatsModel.Meta
         return Connection(
             region=meta.region,
