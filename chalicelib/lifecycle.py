@@ -99,9 +99,8 @@ class RoundLifecycle:
         if now < record.closes_at + snapshot.rules["grace_seconds"] * 1000:
             raise ContestError("ROUND_NOT_DUE", 409)
         shards = ranking.board_shards(round_id, self._settings.attempt_shards)
-        for participant_id, attempt_round, number in self._repository.open_attempt_keys(shards):
-            attempt = self._repository.get_attempt(participant_id, attempt_round, number)
-            if attempt is None or attempt.status != "open":
+        for attempt in self._repository.get_attempts(self._repository.open_attempt_keys(shards)):
+            if attempt.status != "open":
                 continue
             try:
                 self._participants.finalize(

@@ -318,6 +318,13 @@ class Repository:
             return None
         return _attempt_from_model(model)
 
+    def get_attempts(self, keys: Iterable[tuple[str, str, int]]) -> list[AttemptRecord]:
+        """Attempts by (participant_id, round_id, number), read consistently 100 at a time."""
+        wanted = [
+            (participant_id, attempt_key(round_id, number)) for participant_id, round_id, number in keys
+        ]
+        return [_attempt_from_model(item) for item in AttemptModel.batch_get(wanted, consistent_read=True)]
+
     def create_attempt(self, record: AttemptRecord, open_shard: str) -> bool:
         """One conditional write; False when attempt number ``n`` already exists (a
         concurrent start won), which is what keeps the per-round limit exact."""
