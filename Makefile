@@ -79,6 +79,14 @@ test: venv node-deps system-deps lint ## lint, then unit+api, integration and e2
 	$(call run_pytest,tests/integration)
 	$(call run_pytest,tests/e2e,E2E_REQUIRED=1)
 
+.PHONY: bench
+bench: venv node-deps java-dep ## print the benchmark figures (DynamoDB calls, page weight, cold start, burst, ranking at 10,000)
+	$(BIN)/python benchmarks/dynamodb_calls.py
+	$(BIN)/python scripts/page_weight.py
+	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/deadline_burst.py --people 150 --workers 16
+	$(BIN)/python benchmarks/rank_round.py --attempts 10000
+
 .PHONY: clean
 clean: ## remove local data (.local: registrations too), test artefacts and caches
 	rm -rf .local test-artifacts .pytest_cache .ruff_cache .hypothesis
