@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.catalog import Catalog
+from chalicelib.catalog import Catalog, ContestSnapshot
 from chalicelib.clock import Clock
 from chalicelib.data.repository import Repository, RoundRecord
 from chalicelib.domain import identity, ranking, timing, tokens
@@ -129,14 +129,15 @@ class RoundLifecycle:
 
     def rank(self, round_id: str) -> dict:
         """Compute the round's ranking once and store it (not yet public)."""
-        record = self._catalog.snapshot(fresh=True).round(round_id)
+        snapshot = self._catalog.snapshot(fresh=True)
+        record = snapshot.round(round_id)
         if record.state not in STATES_AFTER_CLOSE:
             raise ContestError("ROUND_NOT_CLOSED", 409)
         stored = self._repository.get_ranking(self._contest_id, round_id, record.closed_at)
         if stored is not None:
             self._advance(round_id, "closed", "ranked", ranked_at=self._clock.now_ms())
             return stored
-        body, digest = self._compute_ranking(record)
+        body, digest = self._compute_ranking(record, snapshot)
         self._repository.put_ranking(
             self._contest_id, round_id, record.closed_at, body, digest, self._clock.now_ms()
         )
@@ -194,13 +195,13 @@ class RoundLifecycle:
         )
         self._catalog.forget()
 
-    def _excluded_participant_ids(self, snapshot) -> set[str]:
+    def _excluded_participant_ids(self, snapshot: ContestSnapshot) -> set[str]:
         return {
             tokens.participant_id_for(self._settings.token_secret, n) for n in snapshot.excluded_national_ids
         }
 
-    def _compute_ranking(self, record: RoundRecord) -> tuple[dict, str]:
-        snapshot = self._catalog.snapshot(fresh=True)
+    def _compute_ranking(self, record: RoundRecord, snapshot: ContestSnapshot) -> tuple[dict, str]:
+        """Rank from the same snapshot that found the round closed (one read of the contest)."""
         contest = snapshot.contest
         excluded = self._excluded_participant_ids(snapshot)
         actual = int(record.actual_prediction_value or 0)
@@ -276,7 +277,7 @@ class RoundLifecycle:
         return body, digest
 
     def _counters(
-        self, record: RoundRecord, actual: int, snapshot
+        self, record: RoundRecord, actual: int, snapshot: ContestSnapshot
     ) -> tuple[ranking.RoundCounters, dict[str, int], str]:
         """The stream handler's counters once they add up to the round's exact count; while
         they lag, wait (409 STATS_PENDING, the next tick retries); if they still disagree
