@@ -79,6 +79,10 @@ test: venv node-deps system-deps lint ## lint, then unit+api, integration and e2
 	$(call run_pytest,tests/integration)
 	$(call run_pytest,tests/e2e,E2E_REQUIRED=1)
 
+.PHONY: fuzz
+fuzz: venv ## hypothesis with new random inputs and many more examples (make test replays a fixed set)
+	HYPOTHESIS_PROFILE=explore FUZZ_EXAMPLES=3000 $(BIN)/pytest -q tests/api/test_no_server_errors.py tests/unit
+
 .PHONY: bench
 bench: venv node-deps java-dep ## print the benchmark figures (DynamoDB calls, page weight, cold start, burst, ranking at 10,000)
 	$(BIN)/python benchmarks/dynamodb_calls.py

@@ -4,6 +4,8 @@ tests/e2e."""
 
 import os
 
+from hypothesis import settings
+
 for _name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 os.environ.update(
@@ -17,3 +19,9 @@ os.environ.update(
         "TABLE_PREFIX": "songcong-test",
     }
 )
+
+# `make test` is a gate: the same hypothesis examples on every run, so CI fails only when the
+# code changes. `make fuzz` (HYPOTHESIS_PROFILE=explore) draws new ones to find new bugs.
+settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
