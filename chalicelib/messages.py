@@ -25,5 +25,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "STATS_PENDING": "Số liệu của tuần thi đang được tổng hợp; hệ thống sẽ xếp hạng sau ít phút.",
     "NOT_FOUND": "Không tìm thấy địa chỉ này.",
     "METHOD_NOT_ALLOWED": "Phương thức không được hỗ trợ.",
+    "BAD_REQUEST": "Yêu cầu không hợp lệ.",
+    "REQUEST_TOO_LARGE": "Dữ liệu gửi lên quá lớn.",
     "SERVICE_BUSY": "Hệ thống đang bận, vui lòng thử lại sau ít giây. Câu trả lời của bạn chưa bị mất.",
 }

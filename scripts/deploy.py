@@ -24,6 +24,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chalicelib.messages import ERROR_MESSAGES  # noqa: E402
+
+API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
+# API Gateway answers some requests before our code runs (an unknown path, throttling, a body
+# too large, a Lambda error). These give them our {"error": {code, message}} shape:
+# response type -> (status, our code); None keeps API Gateway's own status.
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND"),
+    "THROTTLED": ("429", "SERVICE_BUSY"),
+    "REQUEST_TOO_LARGE": ("413", "REQUEST_TOO_LARGE"),
+    "DEFAULT_4XX": (None, "BAD_REQUEST"),
+    "DEFAULT_5XX": (None, "SERVICE_BUSY"),
+}
 PACKAGED = ("app.py", "chalicelib", "requirements.txt")
 MIN_SECRET_LENGTH = 32
 
@@ -42,6 +57,39 @@ def stage_config(
     variables.update(secrets)
     variables["ATTEMPTS_STREAM_ARN"] = stream_arn
     return merged
+
+
+def gateway_response_requests(rest_api_id: str) -> list[dict[str, Any]]:
+    """The put_gateway_response calls that give API Gateway's own refusals our error shape."""
+    requests = []
+    for response_type, (status, code) in GATEWAY_RESPONSES.items():
+        body = {"error": {"code": code, "message": ERROR_MESSAGES[code]}}
+        request: dict[str, Any] = {
+            "restApiId": rest_api_id,
+            "responseType": response_type,
+            "responseParameters": {"gatewayresponse.header.Cache-Control": "'no-store'"},
+            "responseTemplates": {"application/json": json.dumps(body)},
+        }
+        if status:
+            request["statusCode"] = status
+        requests.append(request)
+    return requests
+
+
+def apply_gateway_responses(apigateway: Any, rest_api_id: str) -> None:
+    """Put the responses, then redeploy the stage: API Gateway serves them only after that.
+    Runs after every ``chalice deploy``, whose API import replaces the definition."""
+    for request in gateway_response_requests(rest_api_id):
+        apigateway.put_gateway_response(**request)
+    apigateway.create_deployment(restApiId=rest_api_id, stageName=API_STAGE)
+
+
+def deployed_rest_api_id(deployed: dict[str, Any]) -> str:
+    """The REST API id from Chalice's .chalice/deployed/<stage>.json."""
+    for resource in deployed.get("resources", []):
+        if resource.get("resource_type") == "rest_api":
+            return resource["rest_api_id"]
+    raise SystemExit("chalice deploy recorded no REST API")
 
 
 def deploy_tables(stage: str, region: str, table_prefix: str) -> dict[str, str]:
@@ -105,6 +153,7 @@ def main() -> int:
         print(f"1. CloudFormation stack {table_prefix}-tables from infra/tables.json in {args.region}")
         print(f"2. seed the contest into {table_prefix}-* (scripts/seed.py, idempotent)")
         print(f"3. chalice deploy --stage {args.stage} from .deploy/{args.stage} with the secrets")
+        print(f"4. API Gateway's own refusals get our error shape: {', '.join(GATEWAY_RESPONSES)}")
         return 0
     outputs = deploy_tables(args.stage, args.region, table_prefix)
     stream_arn = outputs["AttemptsStreamArn"]
@@ -116,6 +165,12 @@ def main() -> int:
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "deploy", "--stage", args.stage], cwd=target, env=env, check=True)
     shutil.copytree(target / ".chalice" / "deployed", ROOT / ".chalice" / "deployed", dirs_exist_ok=True)
+    deployed = json.loads((target / ".chalice" / "deployed" / f"{args.stage}.json").read_text())
+    import boto3
+
+    apply_gateway_responses(
+        boto3.client("apigateway", region_name=args.region), deployed_rest_api_id(deployed)
+    )
     return 0
 
 
