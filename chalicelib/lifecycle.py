@@ -33,6 +33,19 @@ def _counters_to_json(counters: ranking.RoundCounters) -> dict:
     }
 
 
+def _people_without(
+    people_per_unit: dict[str, int], ineligible: dict[str, list[ranking.SubmittedAttempt]]
+) -> dict[str, int]:
+    """Distinct people per unit over the contest, less the ineligible people who took part."""
+    gone = Counter(
+        unit_id
+        for unit_id in {
+            a.participant_id: a.unit_id for attempts in ineligible.values() for a in attempts
+        }.values()
+    )
+    return {unit_id: count - gone[unit_id] for unit_id, count in people_per_unit.items()}
+
+
 def _counters_from_json(raw: dict) -> ranking.RoundCounters:
     return ranking.RoundCounters(
         {u: ranking.UnitCounters(*values) for u, values in raw["units"].items()},
@@ -217,28 +230,7 @@ class RoundLifecycle:
         people = self._repository.get_participants(e.participant_id for e in winners)
 
         counters, contest_participants, source = self._counters(record, actual, snapshot)
-        earlier_winners: list[ranking.RankedEntry] = []
-        earlier_counters: list[ranking.RoundCounters] = []
-        for other in snapshot.rounds.values():
-            if other.round_id == record.round_id or other.closed_at is None:
-                continue
-            previous = self._repository.get_ranking(self._contest_id, other.round_id, other.closed_at)
-            if previous is not None:
-                earlier_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
-                earlier_counters.append(_counters_from_json(previous["_counters"]))
-        unit_stats = ranking.unit_stats_from_counters(
-            [*earlier_counters, counters],
-            contest_participants,
-            earlier_winners + winners,
-            unit_ids=[u["id"] for u in contest["units"]],
-        )
-        populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
-        collective = ranking.rank_units(
-            unit_stats,
-            contest.get("collective_criteria", ranking.DEFAULT_COLLECTIVE_CRITERIA),
-            contest["prizes"]["collective"],
-            populations if len(populations) == len(contest["units"]) else None,
-        )
+        collective = self._collective(record, snapshot, counters, contest_participants, winners, excluded)
         digest = ranking.ranking_sha256([*winners, *collective])
         body = {
             "round_id": record.round_id,
@@ -275,6 +267,49 @@ class RoundLifecycle:
             "_counters": _counters_to_json(counters),
         }
         return body, digest
+
+    def _collective(
+        self,
+        record: RoundRecord,
+        snapshot: ContestSnapshot,
+        counters: ranking.RoundCounters,
+        contest_participants: dict[str, int],
+        winners: list[ranking.RankedEntry],
+        excluded: set[str],
+    ) -> list[ranking.UnitRankedEntry]:
+        """The units over the rounds ranked so far (this one's counters, earlier ones' from
+        their rankings), leaving out the attempts of people who may not take part."""
+        contest = snapshot.contest
+        counters_by_round = {record.round_id: counters}
+        all_winners = list(winners)
+        for other in snapshot.rounds.values():
+            if other.round_id == record.round_id or other.closed_at is None:
+                continue
+            previous = self._repository.get_ranking(self._contest_id, other.round_id, other.closed_at)
+            if previous is not None:
+                all_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
+                counters_by_round[other.round_id] = _counters_from_json(previous["_counters"])
+        ineligible = {
+            round_id: attempts
+            for round_id, attempts in self._repository.submitted_attempts_by_round(excluded).items()
+            if round_id in counters_by_round
+        }
+        unit_stats = ranking.unit_stats_from_counters(
+            [
+                ranking.counters_without(c, ranking.counters_from_attempts(ineligible.get(round_id, [])))
+                for round_id, c in counters_by_round.items()
+            ],
+            _people_without(contest_participants, ineligible),
+            all_winners,
+            unit_ids=[u["id"] for u in contest["units"]],
+        )
+        populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
+        return ranking.rank_units(
+            unit_stats,
+            contest.get("collective_criteria", ranking.DEFAULT_COLLECTIVE_CRITERIA),
+            contest["prizes"]["collective"],
+            populations if len(populations) == len(contest["units"]) else None,
+        )
 
     def _counters(
         self, record: RoundRecord, actual: int, snapshot: ContestSnapshot

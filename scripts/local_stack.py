@@ -116,18 +116,9 @@ def chalice_config_overrides(project_dir: Path, stage: str, env: Mapping[str, st
 
 
 def create_tables(endpoint: str, region: str, table_prefix: str) -> list[str]:
-    import boto3
-
     from infra.table_specs import create_tables as create
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    return create(client, table_prefix)
+    return create(_local_client("dynamodb", endpoint, region), table_prefix)
 
 
 # --------------------------------------------------------------------------- event driver
@@ -545,7 +536,7 @@ def run(options: StackOptions) -> int:
             stage=settings.stage,
             tick_seconds=options.tick_seconds,
             stream_poll_seconds=options.stream_poll_seconds,
-            streams_client=_streams_client(ddb.endpoint, settings.region),
+            streams_client=_local_client("dynamodbstreams", ddb.endpoint, settings.region),
             stream_arns=stream_arns,
             status_file=options.status_file,
         )
@@ -599,11 +590,12 @@ def run(options: StackOptions) -> int:
         LOG.info("stopped")
 
 
-def _streams_client(endpoint: str, region: str) -> Any:
+def _local_client(service: str, endpoint: str, region: str) -> Any:
+    """A boto3 client of DynamoDB Local, which takes any credentials."""
     import boto3
 
     return boto3.client(
-        "dynamodbstreams",
+        service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id="local",
@@ -613,15 +605,7 @@ def _streams_client(endpoint: str, region: str) -> Any:
 
 def _stream_arns(endpoint: str, region: str, table_prefix: str) -> dict[str, str]:
     """Latest stream ARN of every table of this prefix that has a stream."""
-    import boto3
-
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = _local_client("dynamodb", endpoint, region)
     arns = {}
     for name in client.list_tables()["TableNames"]:
         if not name.startswith(table_prefix + "-"):

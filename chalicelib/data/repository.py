@@ -7,6 +7,7 @@ condition comes back as ``False`` (or ``None``) so that the caller decides what 
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -310,6 +311,19 @@ class Repository:
         condition = AttemptModel.attempt_key.startswith(f"{round_id}#") if round_id else None
         found = AttemptModel.query(participant_id, condition, consistent_read=True)
         return sorted((_attempt_from_model(a) for a in found), key=lambda a: (a.round_id, a.number))
+
+    def submitted_attempts_by_round(
+        self, participant_ids: Iterable[str]
+    ) -> dict[str, list[SubmittedAttempt]]:
+        """Every submitted attempt of these people, by round: one Query a person (a few
+        items each), meant for the short exclusion list, never for the crowd."""
+        by_round: dict[str, list[SubmittedAttempt]] = defaultdict(list)
+        for participant_id in sorted(participant_ids):
+            for item in AttemptModel.query(
+                participant_id, filter_condition=AttemptModel.status == "submitted", consistent_read=True
+            ):
+                by_round[item.round_id].append(_submitted_from_model(item))
+        return dict(by_round)
 
     def get_attempt(self, participant_id: str, round_id: str, number: int) -> AttemptRecord | None:
         try:

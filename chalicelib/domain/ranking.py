@@ -359,6 +359,32 @@ def counters_from_attempts(attempts: Iterable[SubmittedAttempt]) -> RoundCounter
     return RoundCounters(units, dict(sorted(distribution.items())))
 
 
+def counters_without(total: RoundCounters, removed: RoundCounters) -> RoundCounters:
+    """``total`` less the counters of some people (all of their attempts): the counters hold
+    sums over people, so they subtract. Used to leave ineligible people out of the
+    collective ranking without reading anyone else's attempts."""
+    if set(removed.units) - set(total.units) or set(removed.best_scores) - set(total.best_scores):
+        raise ValueError("removing people the counters do not hold")
+    units = {}
+    for unit_id, counter in total.units.items():
+        gone = removed.units.get(unit_id, UnitCounters())
+        left = UnitCounters(
+            counter.attempts - gone.attempts,
+            counter.participants - gone.participants,
+            counter.best_sum - gone.best_sum,
+        )
+        if min(left.attempts, left.participants, left.best_sum) < 0:
+            raise ValueError(f"unit {unit_id!r}: removing more than the counters hold")
+        if left.attempts:
+            units[unit_id] = left
+    distribution = {
+        correct: people - removed.best_scores.get(correct, 0) for correct, people in total.best_scores.items()
+    }
+    if min(distribution.values(), default=0) < 0:
+        raise ValueError("removing more best scores than the counters hold")
+    return RoundCounters(units, {correct: people for correct, people in distribution.items() if people})
+
+
 def unit_stats_from_counters(
     rounds: Iterable[RoundCounters],
     contest_participants: Mapping[str, int],

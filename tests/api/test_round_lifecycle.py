@@ -123,6 +123,38 @@ def test_a_round_closes_ranks_and_publishes_by_itself(api):
     assert results["stats"]["attempts"] == 6 and results["stats"]["participants"] == 5
     assert len(results["sha256"]) == 64
     assert results["collective"][0]["unit_id"] == "bach-quang"
+    # AND dung, who may not take part, counts in the week's figures but not for his commune
+    assert results["stats"]["per_unit"]["mo-che"] == 1
+    mo_che = next(u for u in results["collective"] if u["unit_id"] == "mo-che")
+    assert (mo_che["attempts"], mo_che["participants"], mo_che["prize"]) == (0, 0, None)
+
+
+def test_someone_excluded_after_a_round_leaves_the_units_contest_totals_from_then_on(api):
+    # GIVEN round 1, in which Dung (Mỏ Chè) and Giang (Phố Cò) take part, ranked with both
+    dung, dung_token, dung_attempt = _join(api, full_name="Người dung", unit_id="mo-che")
+    _, giang_token, giang_attempt = _join(api, full_name="Người giang", unit_id="pho-co")
+    _submit(api, dung_token, dung_attempt, 20, 2, after_seconds=60)
+    _submit(api, giang_token, giang_attempt, 10, 2, after_seconds=60)
+    api.clock.set(CLOSES + 31_000)
+    _fire(api, "close-and-rank-rounds")
+    first = {u["unit_id"]: u for u in _stored_ranking(api)["collective"]}
+    assert first["mo-che"]["attempts"] == 1 and first["mo-che"]["prize"] == "first"
+    # WHEN Dung turns out to be a question writer, and round 2 is played and ranked
+    api.put("/admin/exclusions", {"national_ids": [dung["national_id"]]}, headers=ADMIN)
+    api.clock.set(parse_iso("2021-12-20T09:00:00+07:00"))
+    second_attempt = api.post("/rounds/r2/attempts", {}, giang_token).json_body
+    _submit(api, giang_token, second_attempt, 12, 2, after_seconds=60)
+    api.clock.set(parse_iso("2021-12-26T16:30:31+07:00"))
+    _fire(api, "close-and-rank-rounds")
+    record = api.services.repository.get_round(api.services.settings.contest_id, "r2")
+    ranking = api.services.repository.get_ranking(api.services.settings.contest_id, "r2", record.closed_at)
+    # THEN the contest totals no longer hold his round-1 attempt, and Phố Cò leads
+    totals = {u["unit_id"]: u for u in ranking["collective"]}
+    assert (totals["mo-che"]["attempts"], totals["mo-che"]["participants"]) == (0, 0)
+    assert totals["mo-che"]["prize"] is None
+    assert (totals["pho-co"]["attempts"], totals["pho-co"]["participants"]) == (2, 1)
+    assert totals["pho-co"]["average_score"] == 11 and totals["pho-co"]["prize"] == "first"
+    assert ranking["collective_final"] is True
 
 
 def test_jobs_fired_twice_late_or_concurrently_change_nothing_more(api):

@@ -29,6 +29,7 @@ from chalicelib.domain.ranking import (
     board_shards,
     canonical_ranking_json,
     counters_from_attempts,
+    counters_without,
     iter_ranked,
     parse_board_key,
     parse_prize_tiers,
@@ -453,6 +454,31 @@ def test_stream_increments_in_any_order_with_repeats_equal_a_full_recount(attemp
     assert {k: v for k, v in sorted(state["dist"].items()) if v} == recount.best_scores
     assert recount.attempts == len(attempts)
     assert recount.participants == len({a.participant_id for a in attempts})
+
+
+@settings(max_examples=100, deadline=None)
+@given(round_attempts(), st.sets(st.integers(0, 24)))
+def test_counters_without_some_people_equal_a_recount_of_the_others(attempts, removed_people) -> None:
+    # GIVEN a round's attempts, each person in one unit, and some people to leave out
+    attempts = [replace(a, unit_id=UNITS[int(a.participant_id[1:]) % 4]) for a in attempts]
+    gone = {f"p{n}" for n in removed_people}
+    left_out = [a for a in attempts if a.participant_id in gone]
+    kept = [a for a in attempts if a.participant_id not in gone]
+    # WHEN their counters are taken from the round's
+    got = counters_without(counters_from_attempts(attempts), counters_from_attempts(left_out))
+    # THEN what is left is the recount of everybody else
+    assert got == counters_from_attempts(kept)
+
+
+def test_counters_without_refuses_to_remove_what_was_never_counted() -> None:
+    counted = counters_from_attempts([attempt("a", "p1", correct=3, unit_id="x")])
+    stranger = counters_from_attempts([attempt("b", "p2", correct=3, unit_id="y")])
+    more = counters_from_attempts(
+        [attempt("c", "p1", correct=3, unit_id="x"), attempt("d", "p3", correct=3, unit_id="x")]
+    )
+    for removed in (stranger, more):
+        with pytest.raises(ValueError):
+            counters_without(counted, removed)
 
 
 @st.composite
