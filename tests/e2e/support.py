@@ -3,9 +3,9 @@ screenshots at two widths and the axe-core check."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import random
 import time
 import urllib.error
 import urllib.request
@@ -130,15 +130,18 @@ class Person:
     workplace: str = "Trường THCS Mỏ Chè"
 
 
+_serials = itertools.count(1)
+
+
 def new_person(full_name: str = "Nguyễn Thị Hoa") -> Person:
     """A participant whose CCCD agrees with birth year and gender (Thái Nguyên, code 019)."""
-    digits = "".join(random.choices("0123456789", k=6))
+    serial = next(_serials)  # unique within the run, so no test meets ALREADY_REGISTERED by chance
     return Person(
         full_name=full_name,
-        national_id=f"019190{digits}",  # 019 province, 1 = woman born 1900s, 90 = 1990
+        national_id=f"019190{serial:06d}",  # 019 province, 1 = woman born 1900s, 90 = 1990
         date_of_birth="1990-05-15",
         gender="female",
-        phone="09" + "".join(random.choices("0123456789", k=8)),
+        phone=f"0912{serial:06d}",
     )
 
 
