@@ -303,13 +303,8 @@ class RoundLifecycle:
             all_winners,
             unit_ids=[u["id"] for u in contest["units"]],
         )
-        populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
-        return ranking.rank_units(
-            unit_stats,
-            contest.get("collective_criteria", ranking.DEFAULT_COLLECTIVE_CRITERIA),
-            contest["prizes"]["collective"],
-            populations if len(populations) == len(contest["units"]) else None,
-        )
+        criteria, populations = ranking.collective_rules(contest)
+        return ranking.rank_units(unit_stats, criteria, contest["prizes"]["collective"], populations)
 
     def _counters(
         self, record: RoundRecord, actual: int, snapshot: ContestSnapshot

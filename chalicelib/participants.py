@@ -14,7 +14,7 @@ from chalicelib.catalog import Catalog, ContestSnapshot
 from chalicelib.clock import Clock
 from chalicelib.data.repository import AttemptRecord, ParticipantRecord, Repository
 from chalicelib.domain import identity, quiz, timing, tokens
-from chalicelib.domain.ranking import board_key, board_shard
+from chalicelib.domain.ranking import board_key, board_shard, collective_rules
 from chalicelib.errors import ContestError, validation_error
 from chalicelib.settings import Settings
 from chalicelib.validation import answers_field, prediction_field, require_object, text_field
@@ -43,6 +43,7 @@ class ParticipantService:
         snapshot = self._catalog.snapshot()
         contest = snapshot.contest
         now = self._clock.now_ms()
+        criteria, populations = collective_rules(contest)
         return {
             "id": contest["id"],
             "name": contest["name"],
@@ -53,7 +54,11 @@ class ParticipantService:
             "units": contest["units"],
             "documents": contest["documents"],
             "rules": contest["rules"],
-            "prizes": contest["prizes"],
+            "prizes": {
+                **contest["prizes"],
+                "collective_criteria": criteria,
+                "collective_per_thousand_inhabitants": populations is not None,
+            },
         }
 
     @staticmethod

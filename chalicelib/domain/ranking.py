@@ -429,6 +429,14 @@ def unit_stats_from_counters(
     ]
 
 
+def collective_rules(contest: Mapping[str, Any]) -> tuple[list[str], dict[str, int] | None]:
+    """The contest's collective criteria, and the unit populations when every unit has one
+    (only then do counts become rates: a partial table would compare rates with counts)."""
+    criteria = list(contest.get("collective_criteria", DEFAULT_COLLECTIVE_CRITERIA))
+    populations = {u["id"]: u["population"] for u in contest["units"] if u.get("population")}
+    return criteria, populations if len(populations) == len(contest["units"]) else None
+
+
 def _criterion_value(stats: UnitStats, criterion: str, populations: Mapping[str, int] | None) -> Fraction:
     value = Fraction(getattr(stats, criterion))
     if populations is None or criterion not in COUNT_CRITERIA:

@@ -305,6 +305,17 @@
     });
 
     const minutes = Math.round(rules.time_limit_seconds / 60);
+    const collectiveRule = (prizes) => {
+      const names = {
+        participations: 'tổng số lượt dự thi',
+        participants: 'số người dự thi',
+        average_best_score: 'điểm trung bình (lượt tốt nhất của mỗi người mỗi tuần)',
+        prizes_won: 'số giải cá nhân đạt được',
+      };
+      const rate = prizes.collective_per_thousand_inhabitants ? ' (các con số tính trên 1.000 dân)' : '';
+      const order = (prizes.collective_criteria || []).map((c) => names[c] || c).join('; rồi ');
+      return `Xếp hạng tập thể lần lượt theo ${order}${rate}, cộng dồn các tuần. Bài của người không được dự thi không được tính.`;
+    };
     const prizeList = (list) => h('ul', { class: 'prizes' }, list.map((p) => h('li', null,
       h('strong', null, p.name), `: ${p.count} giải, mỗi giải ${fmtMoney(p.amount, contest.prizes.currency)}`)));
 
@@ -326,9 +337,10 @@
           h('li', null, `Cuối bài có câu dự đoán: “${rules.prediction_question}”. Đáp án đúng là tổng số lượt bài đã nộp trong tuần, kể cả bài hệ thống tự nộp khi hết giờ; câu này giúp phân định khi nhiều người có cùng số câu đúng.`),
           h('li', null, 'Xếp giải: mỗi người lấy lượt tốt nhất; nhiều câu đúng hơn xếp trên; bằng nhau thì dự đoán gần đúng hơn xếp trên; vẫn bằng nhau thì ai làm nhanh hơn, rồi ai nộp sớm hơn xếp trên. Mỗi người nhận tối đa một giải mỗi tuần.'))),
       h('section', { class: 'card', 'aria-labelledby': 'h-prizes' },
-        h('h2', { id: 'h-prizes' }, 'Giải thưởng mỗi tuần'),
-        h('h3', null, 'Giải cá nhân'), prizeList(contest.prizes.individual),
-        h('h3', null, 'Giải tập thể (phường, xã)'), prizeList(contest.prizes.collective)),
+        h('h2', { id: 'h-prizes' }, 'Giải thưởng'),
+        h('h3', null, 'Giải cá nhân (mỗi tuần)'), prizeList(contest.prizes.individual),
+        h('h3', null, 'Giải tập thể (phường, xã; trao khi kết thúc cuộc thi)'), prizeList(contest.prizes.collective),
+        h('p', null, collectiveRule(contest.prizes))),
       h('section', { class: 'card', 'aria-labelledby': 'h-docs' },
         h('h2', { id: 'h-docs' }, `Tài liệu tham khảo (${contest.documents.length} văn bản)`),
         h('p', null, 'Câu hỏi được soạn từ các văn bản sau:'),

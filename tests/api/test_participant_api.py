@@ -44,6 +44,8 @@ def test_contest_describes_the_plan(api):
     assert body["rules"]["questions_per_attempt"] == 20
     assert body["rules"]["time_limit_seconds"] == 1200
     assert body["rules"]["max_attempts_per_round"] == 3
+    assert body["prizes"]["collective_criteria"] == ["participations", "average_best_score", "prizes_won"]
+    assert body["prizes"]["collective_per_thousand_inhabitants"] is False
     assert body["prizes"]["individual"][0]["amount"] == 1_000_000
 
 

@@ -53,6 +53,7 @@ def test_journey_register_answer_reload_predict_submit_and_see_receipt_in_histor
     expect(page.get_by_role("heading", level=1)).to_contain_text("cải cách hành chính")
     expect(page.locator(".round-open .countdown")).to_have_text(re.compile(r"\d{2}:\d{2}:\d{2}"))
     expect(page.locator(".documents li")).to_have_count(11)
+    expect(page.get_by_text("Xếp hạng tập thể lần lượt theo tổng số lượt dự thi")).to_be_visible()
     screenshot(page, "01-landing")
 
     # WHEN they register, with a mistake first that is explained next to the field

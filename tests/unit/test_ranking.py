@@ -28,6 +28,7 @@ from chalicelib.domain.ranking import (
     board_shard,
     board_shards,
     canonical_ranking_json,
+    collective_rules,
     counters_from_attempts,
     counters_without,
     iter_ranked,
@@ -705,3 +706,13 @@ def test_unit_ranking_has_a_hash_too() -> None:
     ranked = rank_units([stats("a", 3, Fraction(2, 3))], DEFAULT_COLLECTIVE_CRITERIA, COLLECTIVE_PRIZES)
     assert '"average_best_score":0.6667' in canonical_ranking_json(ranked)
     assert len(ranking_sha256(ranked)) == 64
+
+
+def test_collective_rules_use_populations_only_when_every_unit_has_one() -> None:
+    units = [{"id": "x", "population": 9000}, {"id": "y", "population": 3000}]
+    assert collective_rules({"units": units}) == (
+        ["participations", "average_best_score", "prizes_won"],
+        {"x": 9000, "y": 3000},
+    )
+    partial = {"units": [units[0], {"id": "y"}], "collective_criteria": ["participants"]}
+    assert collective_rules(partial) == (["participants"], None)
