@@ -277,7 +277,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
     from chalicelib.catalog import QuestionBank
     from chalicelib.clock import FixedClock
     from chalicelib.data.models import AttemptModel, ParticipantModel
-    from chalicelib.data.repository import Repository
+    from chalicelib.data.repository import AttemptRecord, Repository, attempt_model
     from chalicelib.domain import quiz, ranking, timing, tokens
     from chalicelib.seeding import load_source
     from chalicelib.seeding import seed as seed_contest
@@ -372,27 +372,28 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
             submitted = started + duration
             layout = layout_of(attempt_id)
             answers = answers_for(quiz, bank.by_id, secret, attempt_id, layout, correct, rng)
+            record = AttemptRecord(
+                p.participant_id,
+                ROUND_ID,
+                number,
+                p.unit_id,
+                status="submitted",
+                started_at=started,
+                deadline_at=deadline,
+                layout=layout,
+                answers=answers,
+                prediction=prediction,
+                saved_at=submitted - rng.randint(1_000, 60_000),
+                submitted_at=submitted,
+                submitted_by="participant",
+                duration_ms=duration,
+                correct=correct,
+                total=len(layout),
+                receipt=quiz.receipt(secret, attempt_id, correct, submitted, answers),
+            )
             made.append(
-                AttemptModel(
-                    p.participant_id,
-                    f"{ROUND_ID}#{number}",
-                    attempt_id=attempt_id,
-                    round_id=ROUND_ID,
-                    number=number,
-                    unit_id=p.unit_id,
-                    status="submitted",
-                    started_at=started,
-                    deadline_at=deadline,
-                    layout=layout,
-                    answers=answers,
-                    prediction=prediction,
-                    saved_at=submitted - rng.randint(1_000, 60_000),
-                    submitted_at=submitted,
-                    submitted_by="participant",
-                    duration_ms=duration,
-                    correct=correct,
-                    total=len(layout),
-                    receipt=quiz.receipt(secret, attempt_id, correct, submitted, answers),
+                attempt_model(
+                    record,
                     board_shard=ranking.board_shard(ROUND_ID, attempt_id, shards),
                     board_key=ranking.board_key(correct, prediction, duration, submitted, attempt_id),
                 )
@@ -417,13 +418,11 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
             answers = answers_for(quiz, bank.by_id, secret, attempt_id, answered, correct, rng, unanswered=0)
             prediction = draw_prediction(rng, n)
             saved = rng.randint(started, deadline)
-        return AttemptModel(
+        record = AttemptRecord(
             p.participant_id,
-            f"{ROUND_ID}#{number}",
-            attempt_id=attempt_id,
-            round_id=ROUND_ID,
-            number=number,
-            unit_id=p.unit_id,
+            ROUND_ID,
+            number,
+            p.unit_id,
             status="open",
             started_at=started,
             deadline_at=deadline,
@@ -431,8 +430,8 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
             answers=answers,
             prediction=prediction,
             saved_at=saved,
-            open_shard=ranking.board_shard(ROUND_ID, attempt_id, shards),
         )
+        return attempt_model(record, open_shard=ranking.board_shard(ROUND_ID, attempt_id, shards))
 
     # --- bulk load with batch writes from a few threads ---------------------------------------
     def write(model_class, chunk) -> None:

@@ -37,13 +37,11 @@ def _people_without(
     people_per_unit: dict[str, int], ineligible: dict[str, list[ranking.SubmittedAttempt]]
 ) -> dict[str, int]:
     """Distinct people per unit over the contest, less the ineligible people who took part."""
-    gone = Counter(
-        unit_id
-        for unit_id in {
-            a.participant_id: a.unit_id for attempts in ineligible.values() for a in attempts
-        }.values()
-    )
-    return {unit_id: count - gone[unit_id] for unit_id, count in people_per_unit.items()}
+    gone = ranking.counters_from_attempts(a for attempts in ineligible.values() for a in attempts).units
+    return {
+        unit_id: count - (gone[unit_id].participants if unit_id in gone else 0)
+        for unit_id, count in people_per_unit.items()
+    }
 
 
 def _counters_from_json(raw: dict) -> ranking.RoundCounters:

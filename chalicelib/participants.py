@@ -205,8 +205,7 @@ class ParticipantService:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)
         if round_record.state != "scheduled" or now > round_record.closes_at + grace_ms:
             raise ContestError("ATTEMPT_CLOSED", 409)  # the round closed (maybe moved earlier)
-        key = f"{round_id}#{number}"
-        if self._repository.save_answers(owner, key, answers, prediction, now, grace_ms):
+        if self._repository.save_answers(owner, round_id, number, answers, prediction, now, grace_ms):
             return {"saved": True, "saved_at": timing.to_iso(now)}
         if self._repository.get_attempt(owner, round_id, number) is None:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)

@@ -125,6 +125,17 @@ def attempt_key(round_id: str, number: int) -> str:
     return f"{round_id}#{number}"
 
 
+def attempt_model(record: AttemptRecord, **index_keys: str) -> AttemptModel:
+    """The stored item of an attempt; ``index_keys`` put it in a sparse index (``open_shard``,
+    or ``board_shard`` and ``board_key``). Unset fields stay absent from the item."""
+    values = {f.name: getattr(record, f.name) for f in fields(AttemptRecord)}
+    values = {name: value for name, value in values.items() if value is not None}
+    del values["participant_id"]
+    return AttemptModel(
+        record.participant_id, record.attempt_key, attempt_id=record.attempt_id, **values, **index_keys
+    )
+
+
 def _record(record_type: type, model: Any) -> Any:
     """A plain record from a model: same field names, numbers already ints (PynamoDB
     decodes whole numbers as int)."""
@@ -204,21 +215,16 @@ class Repository:
     ) -> bool:
         """Move a round; refused (False) once it has been closed, so results never shift."""
         item = RoundModel(contest_id, ROUND_PREFIX + round_id)
-        try:
-            item.update(
-                actions=[
-                    RoundModel.opens_at.set(opens_at),
-                    RoundModel.closes_at.set(closes_at),
-                    RoundModel.publish_at.set(publish_at),
-                    RoundModel.updated_at.set(now_ms),
-                ],
-                condition=RoundModel.pk.exists() & (RoundModel.state == "scheduled"),
-            )
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            item,
+            actions=[
+                RoundModel.opens_at.set(opens_at),
+                RoundModel.closes_at.set(closes_at),
+                RoundModel.publish_at.set(publish_at),
+                RoundModel.updated_at.set(now_ms),
+            ],
+            condition=RoundModel.pk.exists() & (RoundModel.state == "scheduled"),
+        )
 
     def reopen_empty_round(
         self, contest_id: str, round_id: str, opens_at: int, closes_at: int, publish_at: int, now_ms: int
@@ -228,26 +234,21 @@ class Repository:
         ranking and results stay under the old closing time, unseen. False when the round
         has attempts."""
         item = RoundModel(contest_id, ROUND_PREFIX + round_id)
-        try:
-            item.update(
-                actions=[
-                    RoundModel.state.set("scheduled"),
-                    RoundModel.opens_at.set(opens_at),
-                    RoundModel.closes_at.set(closes_at),
-                    RoundModel.publish_at.set(publish_at),
-                    RoundModel.updated_at.set(now_ms),
-                    RoundModel.actual_prediction_value.remove(),
-                    RoundModel.closed_at.remove(),
-                    RoundModel.ranked_at.remove(),
-                    RoundModel.published_at.remove(),
-                ],
-                condition=(RoundModel.actual_prediction_value == 0) & (RoundModel.state != "scheduled"),
-            )
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return self._update_if(
+            item,
+            actions=[
+                RoundModel.state.set("scheduled"),
+                RoundModel.opens_at.set(opens_at),
+                RoundModel.closes_at.set(closes_at),
+                RoundModel.publish_at.set(publish_at),
+                RoundModel.updated_at.set(now_ms),
+                RoundModel.actual_prediction_value.remove(),
+                RoundModel.closed_at.remove(),
+                RoundModel.ranked_at.remove(),
+                RoundModel.published_at.remove(),
+            ],
+            condition=(RoundModel.actual_prediction_value == 0) & (RoundModel.state != "scheduled"),
+        )
 
     def get_exclusions(self, contest_id: str) -> set[str]:
         try:
@@ -342,44 +343,33 @@ class Repository:
     def create_attempt(self, record: AttemptRecord, open_shard: str) -> bool:
         """One conditional write; False when attempt number ``n`` already exists (a
         concurrent start won), which is what keeps the per-round limit exact."""
-        item = AttemptModel(
-            record.participant_id,
-            record.attempt_key,
-            attempt_id=record.attempt_id,
-            round_id=record.round_id,
-            number=record.number,
-            unit_id=record.unit_id,
-            status="open",
-            started_at=record.started_at,
-            deadline_at=record.deadline_at,
-            layout=record.layout,
-            answers={},
-            open_shard=open_shard,
-        )
+        item = attempt_model(record, open_shard=open_shard)
         return self._put_if_absent(item, AttemptModel.participant_id)
 
     def save_answers(
-        self, participant_id: str, key: str, answers: dict, prediction: int | None, now_ms: int, grace_ms: int
+        self,
+        participant_id: str,
+        round_id: str,
+        number: int,
+        answers: dict,
+        prediction: int | None,
+        now_ms: int,
+        grace_ms: int,
     ) -> bool:
         """Replace the saved answers while the attempt is open and its deadline plus
         grace has not passed; False otherwise or when the attempt does not exist."""
-        item = AttemptModel(participant_id, key)
-        try:
-            item.update(
-                actions=[
-                    AttemptModel.answers.set(answers),
-                    AttemptModel.prediction.set(prediction)
-                    if prediction is not None
-                    else AttemptModel.prediction.remove(),
-                    AttemptModel.saved_at.set(now_ms),
-                ],
-                condition=(AttemptModel.status == "open") & (AttemptModel.deadline_at >= now_ms - grace_ms),
-            )
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        item = AttemptModel(participant_id, attempt_key(round_id, number))
+        return self._update_if(
+            item,
+            actions=[
+                AttemptModel.answers.set(answers),
+                AttemptModel.prediction.set(prediction)
+                if prediction is not None
+                else AttemptModel.prediction.remove(),
+                AttemptModel.saved_at.set(now_ms),
+            ],
+            condition=(AttemptModel.status == "open") & (AttemptModel.deadline_at >= now_ms - grace_ms),
+        )
 
     def submit_attempt(self, record: AttemptRecord, board_shard: str, board_key: str) -> bool:
         """Record the result once: the write succeeds only while the attempt is open."""
@@ -399,13 +389,7 @@ class Repository:
         ]
         if record.prediction is not None:
             actions.append(AttemptModel.prediction.set(record.prediction))
-        try:
-            item.update(actions=actions, condition=AttemptModel.status == "open")
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return self._update_if(item, actions=actions, condition=AttemptModel.status == "open")
 
     # --- audit --------------------------------------------------------------------------
 
@@ -474,13 +458,7 @@ class Repository:
         item = RoundModel(contest_id, ROUND_PREFIX + round_id)
         actions = [RoundModel.state.set(new), RoundModel.updated_at.set(now_ms)]
         actions += [getattr(RoundModel, name).set(value) for name, value in extra.items()]
-        try:
-            item.update(actions=actions, condition=RoundModel.state == expected)
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return self._update_if(item, actions=actions, condition=RoundModel.state == expected)
 
     # --- closing and ranking ------------------------------------------------------------
 
@@ -628,6 +606,17 @@ class Repository:
         )
 
     # --- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _update_if(item: Any, actions: list, condition: Any) -> bool:
+        """One conditional UpdateItem; False when the condition does not hold."""
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
 
     @staticmethod
     def _put_if_absent(item: Any, hash_attribute: Any) -> bool:

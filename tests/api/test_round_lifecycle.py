@@ -47,6 +47,11 @@ def _submit(api, token, attempt, correct, prediction, after_seconds):
     return response.json_body
 
 
+def _move_round(api, **times):
+    """PATCH round 1's times (ISO strings, by field name) as an organizer."""
+    return api.patch("/admin/rounds/r1", times, headers=ADMIN)
+
+
 def _fire(api, name):
     """One schedule tick, with the stream handler catching up before and after it (as the
     stream does, within seconds): closing then ranking may take two ticks."""
@@ -209,11 +214,7 @@ def test_admin_close_refuses_a_round_not_due_and_then_runs_the_schedule_code(api
 
 
 def test_moving_a_round_is_audited_and_followed_by_the_schedule(api):
-    response = api.patch(
-        "/admin/rounds/r1",
-        {"closes_at": "2021-12-15T10:05:00+07:00", "publish_at": "2021-12-15T10:10:00+07:00"},
-        headers=ADMIN,
-    )
+    response = _move_round(api, closes_at="2021-12-15T10:05:00+07:00", publish_at="2021-12-15T10:10:00+07:00")
     assert response.status_code == 200 and response.json_body["closes_at"] == "2021-12-15T10:05:00+07:00"
     _, token, attempt = _join(api)
     _submit(api, token, attempt, 3, 1, after_seconds=10)
@@ -221,7 +222,7 @@ def test_moving_a_round_is_audited_and_followed_by_the_schedule(api):
     _fire(api, "close-and-rank-rounds")
     _fire(api, "publish-results")
     assert api.get("/rounds/r1/results").status_code == 200
-    locked = api.patch("/admin/rounds/r1", {"closes_at": "2021-12-19T16:30:00+07:00"}, headers=ADMIN)
+    locked = _move_round(api, closes_at="2021-12-19T16:30:00+07:00")
     assert locked.status_code == 409 and locked.json_body["error"]["code"] == "ROUND_LOCKED"
 
 
@@ -294,11 +295,7 @@ def test_closing_moved_before_an_attempts_deadline_still_counts_its_saved_answer
         token,
     )
     # WHEN the organizers move the closing to 10:05
-    moved = api.patch(
-        "/admin/rounds/r1",
-        {"closes_at": "2021-12-15T10:05:00+07:00", "publish_at": "2021-12-15T10:10:00+07:00"},
-        headers=ADMIN,
-    )
+    moved = _move_round(api, closes_at="2021-12-15T10:05:00+07:00", publish_at="2021-12-15T10:10:00+07:00")
     assert moved.status_code == 200
     api.clock.set(parse_iso("2021-12-15T10:05:31+07:00"))
     # THEN saving after the new closing (plus grace) is refused
@@ -318,14 +315,11 @@ def test_a_round_that_closed_with_no_attempt_can_be_rescheduled(api):
     _fire(api, "publish-results")
     assert api.get("/rounds/r1/results").json_body["actual_prediction_value"] == 0
     # WHEN the organizers move it to open now
-    moved = api.patch(
-        "/admin/rounds/r1",
-        {
-            "opens_at": "2021-12-20T08:00:00+07:00",
-            "closes_at": "2021-12-20T18:00:00+07:00",
-            "publish_at": "2021-12-21T08:00:00+07:00",
-        },
-        headers=ADMIN,
+    moved = _move_round(
+        api,
+        opens_at="2021-12-20T08:00:00+07:00",
+        closes_at="2021-12-20T18:00:00+07:00",
+        publish_at="2021-12-21T08:00:00+07:00",
     )
     # THEN it is open again, its empty results are gone, and the change is audited
     assert moved.status_code == 200 and moved.json_body["status"] == "open"
@@ -344,14 +338,11 @@ def test_a_ranking_job_still_running_on_an_empty_close_cannot_leak_into_the_reop
     late_job_body = {"round_id": "r1", "sha256": "0" * 64, "actual_prediction_value": 0, "individual": []}
     # WHEN the organizers reopen it before that job stores its (empty) ranking
     api.clock.set(parse_iso("2021-12-19T17:00:00+07:00"))
-    moved = api.patch(
-        "/admin/rounds/r1",
-        {
-            "opens_at": "2021-12-19T16:59:00+07:00",
-            "closes_at": "2021-12-19T18:00:00+07:00",
-            "publish_at": "2021-12-19T19:00:00+07:00",
-        },
-        headers=ADMIN,
+    moved = _move_round(
+        api,
+        opens_at="2021-12-19T16:59:00+07:00",
+        closes_at="2021-12-19T18:00:00+07:00",
+        publish_at="2021-12-19T19:00:00+07:00",
     )
     assert moved.status_code == 200
     api.services.repository.put_ranking(
