@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from chalicelib.clock import Clock
 from chalicelib.data.repository import Repository, RoundRecord
+from chalicelib.domain.integrity import effective_rules
 from chalicelib.domain.quiz import Question
 from chalicelib.errors import ContestError
 
@@ -23,6 +25,7 @@ class ContestSnapshot:
     contest: dict
     rounds: dict[str, RoundRecord]
     excluded_national_ids: frozenset[str]
+    released_participant_ids: frozenset[str] = frozenset()
 
     def round(self, round_id: str) -> RoundRecord:
         found = self.rounds.get(round_id)
@@ -30,9 +33,16 @@ class ContestSnapshot:
             raise ContestError("ROUND_NOT_FOUND", 404)
         return found
 
-    @property
+    @cached_property
     def rules(self) -> dict:
-        return self.contest["rules"]
+        """The contest's rules, integrity defaults filled in (``domain.integrity``)."""
+        return effective_rules(self.contest["rules"])
+
+    @property
+    def contest_ends_at(self) -> int:
+        """When the last round's results come out (epoch ms): what is kept only for the
+        contest's duration expires after it."""
+        return max((r.publish_at for r in self.rounds.values()), default=0)
 
     @property
     def unit_ids(self) -> set[str]:
@@ -68,8 +78,8 @@ class Catalog:
             if contest is None:
                 raise RuntimeError(f"contest {self._contest_id} is not seeded")
             rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
-            excluded = frozenset(self._repository.get_exclusions(self._contest_id))
-            self._snapshot = (now, ContestSnapshot(contest, rounds, excluded))
+            excluded, released = self._repository.get_ineligible(self._contest_id)
+            self._snapshot = (now, ContestSnapshot(contest, rounds, frozenset(excluded), frozenset(released)))
         return self._snapshot[1]
 
     def bank(self) -> QuestionBank:

@@ -8,8 +8,12 @@ from chalicelib.admin import AdminService
 from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.data.repository import Repository
+from chalicelib.integrity.limits import Guard
+from chalicelib.integrity.phone import PhoneCodes, SmsSender, sender_for
+from chalicelib.integrity.review import PrizeReview
 from chalicelib.lifecycle import RoundLifecycle
 from chalicelib.participants import ParticipantService
+from chalicelib.registration import RegistrationService
 from chalicelib.settings import Settings, get_settings
 
 
@@ -20,11 +24,15 @@ class Services:
     repository: Repository
     catalog: Catalog
     participants: ParticipantService
+    registration: RegistrationService
+    review: PrizeReview
     admin: AdminService
     lifecycle: RoundLifecycle
 
 
-def build_services(*, settings: Settings | None = None, clock: Clock | None = None) -> Services:
+def build_services(
+    *, settings: Settings | None = None, clock: Clock | None = None, sms: SmsSender | None = None
+) -> Services:
     settings = settings or get_settings()
     clock = clock or SystemClock()
     repository = Repository()
@@ -36,14 +44,21 @@ def build_services(*, settings: Settings | None = None, clock: Clock | None = No
     )
     common = {"repository": repository, "catalog": catalog, "clock": clock, "settings": settings}
     participants = ParticipantService(**common)
+    guard = Guard(repository=repository, clock=clock, settings=settings)
+    review = PrizeReview(**common, guard=guard)
+    phone_codes = PhoneCodes(
+        repository=repository, clock=clock, settings=settings, sender=sms or sender_for(settings)
+    )
     return Services(
         settings=settings,
         clock=clock,
         repository=repository,
         catalog=catalog,
         participants=participants,
+        registration=RegistrationService(**common, guard=guard, phone_codes=phone_codes),
         admin=AdminService(**common),
-        lifecycle=RoundLifecycle(**common, participants=participants),
+        review=review,
+        lifecycle=RoundLifecycle(**common, participants=participants, review=review),
     )
 
 

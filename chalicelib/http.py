@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,14 @@ from chalicelib.errors import ContestError, validation_error
 
 logger = Logger(service="songcong-contest")
 
-JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-# Accepted so that a wrong content type gets our VALIDATION_ERROR, not Chalice's own 415.
+JSON_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+JSON_MEDIA_TYPE = "application/json"
+# Declared on every route that takes a body so that a wrong content type reaches json_body
+# and gets our 415 body, not Chalice's own.
 BODY_CONTENT_TYPES = [
     "application/json",
     "text/plain",
@@ -38,15 +45,20 @@ def error_response(error: ContestError) -> Response:
 
 
 def json_body(request: Any) -> Any:
-    """Parse the raw body ourselves so a body that is not JSON is a clean 400."""
+    """Parse the raw body ourselves so a body that is not JSON is a clean 4xx. Only
+    ``application/json`` is read: a form on another site can send ``text/plain`` without
+    asking the browser's permission, but not JSON."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise validation_error("body", "nội dung quá lớn")
+        raise ContestError("REQUEST_TOO_LARGE", 413)
     if not raw.strip():
         return {}
+    media_type = (request.headers or {}).get("content-type", "").split(";")[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        raise ContestError("UNSUPPORTED_MEDIA_TYPE", 415)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise validation_error("body", "không phải JSON hợp lệ") from None
 
 
@@ -69,6 +81,12 @@ def api(view: Callable[..., Any]) -> Callable[..., Response]:
         except PynamoDBException:
             logger.exception("storage error")
             return error_response(ContestError("SERVICE_BUSY", 503))
+        except Exception:  # the last line of defence: our shape and a request id, never a trace
+            request_id = uuid.uuid4().hex[:16]
+            logger.exception("unexpected error", extra={"request_id": request_id})
+            body = ContestError("INTERNAL_ERROR", 500).to_body()
+            body["error"]["request_id"] = request_id
+            return respond(body, 500)
         if isinstance(result, Response):
             return result
         return respond(result)

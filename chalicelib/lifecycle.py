@@ -14,9 +14,10 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.catalog import Catalog, ContestSnapshot
 from chalicelib.clock import Clock
-from chalicelib.data.repository import Repository, RoundRecord
+from chalicelib.data.repository import DisqualificationRecord, Repository, RoundRecord
 from chalicelib.domain import identity, ranking, timing, tokens
 from chalicelib.errors import ContestError
+from chalicelib.integrity.review import PrizeReview, candidates_of
 from chalicelib.participants import ParticipantService
 from chalicelib.settings import Settings
 
@@ -51,6 +52,12 @@ def _counters_from_json(raw: dict) -> ranking.RoundCounters:
     )
 
 
+def _disqualification_view(record: DisqualificationRecord | None) -> dict | None:
+    if record is None:
+        return None
+    return {"reason": record.reason, "by": record.actor, "at": timing.to_iso(record.at)}
+
+
 class RoundLifecycle:
     def __init__(
         self,
@@ -58,12 +65,14 @@ class RoundLifecycle:
         repository: Repository,
         catalog: Catalog,
         participants: ParticipantService,
+        review: PrizeReview,
         clock: Clock,
         settings: Settings,
     ) -> None:
         self._repository = repository
         self._catalog = catalog
         self._participants = participants
+        self._review = review
         self._clock = clock
         self._settings = settings
         self._contest_id = settings.contest_id
@@ -181,22 +190,63 @@ class RoundLifecycle:
         actual = (
             record.actual_prediction_value if record.actual_prediction_value is not None else len(attempts)
         )
+        excluded = self._excluded_participant_ids(snapshot)
+        disqualified = self._review.disqualified(round_id)
         entries = ranking.rank_individuals(
             attempts,
             actual,
-            self._excluded_participant_ids(snapshot),
+            excluded | set(disqualified),
             prizes=snapshot.contest["prizes"]["individual"],
+            min_seconds_per_question=snapshot.rules["min_seconds_per_question"],
         )
+        flags = self._review.flags(candidates_of(entries))
         people = self._repository.get_participants(e.participant_id for e in entries[:200])
+        flagged_people: dict[str, set[str]] = {}
+        for e in entries:
+            if e.too_fast or flags.get(e.attempt_id) or e.participant_id in disqualified:
+                flagged_people.setdefault(e.unit_id, set()).add(e.participant_id)
+        units = {e.unit_id for e in entries}
         return {
             "round_id": round_id,
             "state": record.state,
             "provisional": record.state == "scheduled",
             "actual_prediction_value": actual,
             "entries": [
-                {**self._entry_view(e, people.get(e.participant_id)), "excluded": e.excluded} for e in entries
+                {
+                    **self._entry_view(e, people.get(e.participant_id)),
+                    "excluded": e.participant_id in excluded,
+                    "too_fast": e.too_fast,
+                    "flags": flags.get(e.attempt_id, []),
+                    "disqualified": _disqualification_view(disqualified.get(e.participant_id)),
+                }
+                for e in entries
+            ],
+            "units": [
+                {
+                    "unit_id": unit_id,
+                    "participants": sum(1 for e in entries if e.unit_id == unit_id),
+                    "flagged_participants": len(flagged_people.get(unit_id, ())),
+                }
+                for unit_id in sorted(units)
             ],
         }
+
+    def rerank(self, round_id: str) -> dict | None:
+        """After a disqualification: a round already ranked is ranked again from the same
+        data (deterministic: the same decisions give the same sha256). A round not yet
+        ranked needs nothing; a published one cannot change (409 ``ROUND_PUBLISHED``)."""
+        snapshot = self._catalog.snapshot(fresh=True)
+        record = snapshot.round(round_id)
+        if record.state == "published":
+            raise ContestError("ROUND_PUBLISHED", 409)
+        if record.state != "ranked":
+            return None
+        body, digest = self._compute_ranking(record, snapshot)
+        if not self._repository.replace_ranking(
+            self._contest_id, round_id, record.closed_at, body, digest, self._clock.now_ms()
+        ):
+            raise ContestError("ROUND_PUBLISHED", 409)
+        return {k: v for k, v in body.items() if not k.startswith("_")}
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -207,9 +257,11 @@ class RoundLifecycle:
         self._catalog.forget()
 
     def _excluded_participant_ids(self, snapshot: ContestSnapshot) -> set[str]:
+        """People who may not win anything in the contest: the exclusion list (organizers,
+        writers, technical staff) and released registrations (someone else's CCCD)."""
         return {
             tokens.participant_id_for(self._settings.token_secret, n) for n in snapshot.excluded_national_ids
-        }
+        } | set(snapshot.released_participant_ids)
 
     def _compute_ranking(self, record: RoundRecord, snapshot: ContestSnapshot) -> tuple[dict, str]:
         """Rank from the same snapshot that found the round closed (one read of the contest)."""
@@ -223,7 +275,14 @@ class RoundLifecycle:
             actual=actual,
             max_correct=int(snapshot.rules["questions_per_attempt"]),
         )
-        top = ranking.top_individuals(ordered, actual, excluded, prizes=contest["prizes"]["individual"])
+        disqualified = self._review.disqualified(record.round_id)
+        top = ranking.top_individuals(
+            ordered,
+            actual,
+            excluded | set(disqualified),
+            prizes=contest["prizes"]["individual"],
+            min_seconds_per_question=snapshot.rules["min_seconds_per_question"],
+        )
         winners = [e for e in top if e.prize is not None]
         people = self._repository.get_participants(e.participant_id for e in winners)
 
@@ -262,6 +321,8 @@ class RoundLifecycle:
                 "source": source,
             },
             "_entries": [asdict(e) for e in winners],
+            "_flags": self._review.flags(candidates_of(top)),
+            "_disqualified": sorted(disqualified),
             "_counters": _counters_to_json(counters),
         }
         return body, digest
@@ -287,9 +348,17 @@ class RoundLifecycle:
             if previous is not None:
                 all_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
                 counters_by_round[other.round_id] = _counters_from_json(previous["_counters"])
+        disqualified = self._repository.list_disqualifications(self._contest_id)
         ineligible = {
-            round_id: attempts
-            for round_id, attempts in self._repository.submitted_attempts_by_round(excluded).items()
+            round_id: [
+                a
+                for a in attempts
+                if a.participant_id in excluded
+                or any(d.round_id == round_id and d.participant_id == a.participant_id for d in disqualified)
+            ]
+            for round_id, attempts in self._repository.submitted_attempts_by_round(
+                excluded | {d.participant_id for d in disqualified}
+            ).items()
             if round_id in counters_by_round
         }
         unit_stats = ranking.unit_stats_from_counters(

@@ -27,5 +27,13 @@ ERROR_MESSAGES: dict[str, str] = {
     "METHOD_NOT_ALLOWED": "Phương thức không được hỗ trợ.",
     "BAD_REQUEST": "Yêu cầu không hợp lệ.",
     "REQUEST_TOO_LARGE": "Dữ liệu gửi lên quá lớn.",
+    "UNSUPPORTED_MEDIA_TYPE": "Dữ liệu cần được gửi dưới dạng JSON (Content-Type: application/json).",
+    "TOO_MANY_ATTEMPTS": "Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút.",
+    "CHALLENGE_REQUIRED": "Cần hoàn tất bước xác minh chống máy tự động trước khi đăng ký. Hãy thử lại.",
+    "PHONE_CODE_REQUIRED": "Cần nhập mã xác minh gồm 6 chữ số đã gửi qua tin nhắn đến số điện thoại.",
+    "PHONE_CODE_INVALID": "Mã xác minh không đúng hoặc đã hết hạn. Hãy kiểm tra tin nhắn hoặc xin mã mới.",
+    "ROUND_PUBLISHED": "Kết quả tuần thi đã được công bố nên không thể thay đổi.",
+    "PARTICIPANT_NOT_FOUND": "Không tìm thấy người dự thi có số CCCD này.",
+    "INTERNAL_ERROR": "Hệ thống gặp lỗi ngoài dự kiến. Câu trả lời đã lưu không bị mất; vui lòng thử lại.",
     "SERVICE_BUSY": "Hệ thống đang bận, vui lòng thử lại sau ít giây. Câu trả lời của bạn chưa bị mất.",
 }

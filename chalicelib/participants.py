@@ -1,4 +1,4 @@
-"""What a participant can do: register, sign in, take timed attempts, see results.
+"""What a participant can do once registered: take timed attempts, see results.
 
 Each method takes already-parsed JSON and returns the response body; refusals are
 ``ContestError``. DynamoDB cost per call is noted where it matters for the burst.
@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
 
 from chalicelib.catalog import Catalog, ContestSnapshot
 from chalicelib.clock import Clock
-from chalicelib.data.repository import AttemptRecord, ParticipantRecord, Repository
-from chalicelib.domain import identity, quiz, timing, tokens
+from chalicelib.data.repository import AttemptRecord, Repository
+from chalicelib.domain import identity, integrity, quiz, timing
 from chalicelib.domain.ranking import board_key, board_shard, collective_rules
-from chalicelib.errors import ContestError, validation_error
+from chalicelib.errors import ContestError
 from chalicelib.settings import Settings
-from chalicelib.validation import answers_field, prediction_field, require_object, text_field
+from chalicelib.validation import answers_field, prediction_field, require_object
 
-_ATTEMPT_ID = re.compile(r"^(p[0-9a-f]{23})\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]?)$")
+_ATTEMPT_ID = re.compile(r"^(p[0-9a-f]{23}(?:r[1-9][0-9]{0,2})?)\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]?)$")
 
 
 def parse_attempt_id(attempt_id: str) -> tuple[str, str, int]:
@@ -72,72 +71,6 @@ class ParticipantService:
             "publish_at": timing.to_iso(record.publish_at),
             "status": timing.round_status(times, record.state, now),
         }
-
-    # --- registration and sign-in -------------------------------------------------------
-
-    def register(self, body: object) -> dict:
-        body = require_object(body)
-        snapshot = self._catalog.snapshot()
-        now = self._clock.now_ms()
-        today = datetime.fromtimestamp(now / 1000, tz=timing.VIETNAM).date()
-        full_name = text_field(body, "full_name", max_length=100)
-        workplace = text_field(body, "workplace", max_length=200, required=False)
-        gender = body.get("gender")
-        if gender not in identity.GENDERS:
-            raise validation_error("gender", "chọn nam hoặc nữ")
-        birth_date = identity.parse_birth_date(body.get("date_of_birth"), today)
-        national_id = identity.validate_national_id(body.get("national_id"), birth_date, gender)
-        phone = identity.normalize_phone(body.get("phone"))
-        unit_id = body.get("unit_id")
-        if not isinstance(unit_id, str) or unit_id not in snapshot.unit_ids:
-            raise ContestError("UNKNOWN_UNIT", field="unit_id")
-        if body.get("consent") is not True:
-            raise ContestError("CONSENT_REQUIRED", field="consent")
-        if national_id in snapshot.excluded_national_ids:
-            raise ContestError("NOT_ELIGIBLE", 403, field="national_id")
-        participant_id = tokens.participant_id_for(self._secret, national_id)
-        record = ParticipantRecord(
-            participant_id=participant_id,
-            national_id=national_id,
-            full_name=full_name,
-            date_of_birth=birth_date.isoformat(),
-            gender=gender,
-            phone=phone,
-            unit_id=unit_id,
-            workplace=workplace,
-            consent_at=now,
-            created_at=now,
-        )
-        if not self._repository.create_participant(record):
-            raise ContestError("ALREADY_REGISTERED", 409, field="national_id")
-        return self._session(participant_id, now)
-
-    def sign_in(self, body: object) -> dict:
-        body = require_object(body)
-        national_id, phone = body.get("national_id"), body.get("phone")
-        if not isinstance(national_id, str) or not isinstance(phone, str):
-            raise ContestError("INVALID_CREDENTIALS", 401)
-        try:
-            phone = identity.normalize_phone(phone)
-        except ContestError:
-            raise ContestError("INVALID_CREDENTIALS", 401) from None
-        participant = self._repository.get_participant(tokens.participant_id_for(self._secret, national_id))
-        if participant is None or participant.phone != phone or participant.national_id != national_id:
-            raise ContestError("INVALID_CREDENTIALS", 401)
-        return self._session(participant.participant_id, self._clock.now_ms())
-
-    def _session(self, participant_id: str, now: int) -> dict:
-        expires = now + self._settings.token_ttl_seconds * 1000
-        return {
-            "participant_id": participant_id,
-            "token": tokens.issue_token(self._secret, participant_id, expires),
-        }
-
-    def authenticate(self, token: str | None) -> str:
-        participant_id = token and tokens.verify_token(self._secret, token, self._clock.now_ms())
-        if not participant_id:
-            raise ContestError("UNAUTHORIZED", 401)
-        return participant_id
 
     # --- attempts -----------------------------------------------------------------------
 
@@ -221,18 +154,18 @@ class ParticipantService:
         attempt = self._repository.get_attempt(owner, round_id, number)
         if attempt is None:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)
+        snapshot = self._catalog.snapshot()
         if attempt.status == "submitted":
             if attempt.submitted_by != "participant":
                 raise ContestError("ATTEMPT_CLOSED", 409)
-            return self._submitted_view(attempt)
-        snapshot = self._catalog.snapshot()
+            return self._submitted_view(attempt, snapshot)
         now = self._clock.now_ms()
         if not self._accepts_writes(attempt, snapshot, now):
             raise ContestError("ATTEMPT_CLOSED", 409)
         final_answers = attempt.answers if answers is None else answers
         final_prediction = attempt.prediction if prediction is None else prediction
         done = self.finalize(attempt, final_answers, final_prediction, now, by="participant")
-        return self._submitted_view(done)
+        return self._submitted_view(done, snapshot)
 
     def finalize(
         self,
@@ -265,7 +198,8 @@ class ParticipantService:
             duration_ms=timing.attempt_duration(attempt.started_at, deadline, submitted_at),
             correct=correct,
             total=len(layout),
-            receipt=quiz.receipt(self._secret, attempt.attempt_id, correct, submitted_at, answers),
+            answered=len(answers),
+            receipt=quiz.receipt(self._secret, attempt.attempt_id, submitted_at, answers, prediction),
         )
         shard = board_shard(attempt.round_id, attempt.attempt_id, self._settings.attempt_shards)
         key = board_key(correct, prediction, done.duration_ms, submitted_at, attempt.attempt_id)
@@ -309,15 +243,43 @@ class ParticipantService:
             "prediction_value": attempt.prediction,
         }
 
-    @staticmethod
-    def _submitted_view(attempt: AttemptRecord) -> dict:
-        return {
+    def _submitted_view(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
+        """The receipt. Before the score may be shown, nothing in it depends on which
+        answers were right: the same reply for a full score and for none."""
+        view = {
             "attempt_id": attempt.attempt_id,
-            "correct": attempt.correct,
+            "receipt": attempt.receipt,
+            "submitted_at": timing.to_iso(attempt.submitted_at),
+            "answered": self._answered(attempt),
             "total": attempt.total,
             "duration_ms": attempt.duration_ms,
-            "submitted_at": timing.to_iso(attempt.submitted_at),
-            "receipt": attempt.receipt,
+            **self._visibility(attempt.round_id, snapshot),
+        }
+        if view["score_visible"]:
+            view["correct"] = attempt.correct
+        return view
+
+    @staticmethod
+    def _answered(attempt: AttemptRecord) -> int:
+        return len(attempt.answers) if attempt.answered is None else attempt.answered
+
+    @staticmethod
+    def _visibility(round_id: str, snapshot: ContestSnapshot) -> dict:
+        """Whether the score and the review of this round may be shown, and from when."""
+        rules = snapshot.rules
+        record = snapshot.rounds.get(round_id)
+        state = record.state if record is not None else "scheduled"
+        states = [r.state for r in snapshot.rounds.values()]
+        last_close = max((r.closes_at for r in snapshot.rounds.values()), default=None)
+        return {
+            "score_visible": integrity.score_visible(rules, state),
+            "score_visible_from": None
+            if rules["score_visibility"] == "at_submit" or record is None
+            else timing.to_iso(record.closes_at),
+            "review_visible": integrity.review_visible(rules, state, states),
+            "review_visible_from": timing.to_iso(
+                record.closes_at if rules["review_visibility"] == "after_close" and record else last_close
+            ),
         }
 
     # --- personal page and results --------------------------------------------------------
@@ -343,20 +305,23 @@ class ParticipantService:
         }
 
     def _history_entry(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
+        visibility = self._visibility(attempt.round_id, snapshot)
         entry = {
             "attempt_id": attempt.attempt_id,
             "round_id": attempt.round_id,
             "status": attempt.status,
-            "correct": attempt.correct,
+            "answered": self._answered(attempt),
             "total": attempt.total,
             "duration_ms": attempt.duration_ms,
             "started_at": timing.to_iso(attempt.started_at),
             "deadline_at": timing.to_iso(attempt.deadline_at),
             "submitted_at": timing.to_iso(attempt.submitted_at),
             "receipt": attempt.receipt,
+            **visibility,
         }
-        round_record = snapshot.rounds.get(attempt.round_id)
-        if round_record is not None and round_record.state == "published":
+        if attempt.status == "submitted" and visibility["score_visible"]:
+            entry["correct"] = attempt.correct
+        if attempt.status == "submitted" and visibility["review_visible"]:
             entry["review"] = self._review(attempt)
         return entry
 

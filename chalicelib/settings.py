@@ -12,10 +12,35 @@ from dataclasses import dataclass
 
 DEV_ADMIN_TOKEN = "dev-admin-token"
 _DEV_SECRET = "dev-only-secret-change-me"
+# The city portal embeds the contest page in an iframe (plan: "đăng tải trên Cổng thông tin").
+DEFAULT_EMBED_ORIGINS = "https://songcong.thainguyen.gov.vn"
 
 
 class ConfigurationError(RuntimeError):
     """Raised at start-up when a production setting is missing."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Defaults sized for a ward office that registers 60 people from one network in an
+    hour (docs/design.md, "Limits"): a person never meets them, a script soon does."""
+
+    signin_failures: int = 5
+    signin_lock_seconds: int = 15 * 60
+    window_seconds: int = 10 * 60
+    client_signins: int = 120
+    client_registrations: int = 60
+    challenge_max_number: int = 50_000
+    challenge_ttl_seconds: int = 10 * 60
+    challenge_step_registrations: int = 20
+    challenge_max_factor: int = 16
+    phone_code_ttl_seconds: int = 10 * 60
+    phone_code_tries: int = 5
+    phone_code_sends_per_hour: int = 3
+
+
+def _on(value: str) -> bool:
+    return value.strip().lower() not in ("off", "0", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,13 @@ class Settings:
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
     attempts_stream_arn: str
+    rate_limits: bool
+    registration_challenge: bool
+    limits: Limits
+    embed_origins: tuple[str, ...]
+    strict_transport_security: bool
+    sms_log_path: str | None
+    sms_origination_identity: str | None
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name for a logical table of ``infra/tables.json``."""
@@ -71,6 +103,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "ATTEMPTS_STREAM_ARN",
             f"arn:aws:dynamodb:{region}:123456789012:table/{table_prefix}-attempts/stream/local",
         ),
+        rate_limits=_on(env.get("RATE_LIMITS", "on")),
+        registration_challenge=_on(env.get("REGISTRATION_CHALLENGE", "on")),
+        limits=_limits(env),
+        embed_origins=tuple(env.get("EMBED_ORIGINS", DEFAULT_EMBED_ORIGINS).split()),
+        # HSTS belongs to HTTPS deployments; the local stack (an endpoint of its own) is HTTP.
+        strict_transport_security=_on(
+            env.get("STRICT_TRANSPORT_SECURITY", "off" if env.get("DYNAMODB_ENDPOINT") else "on")
+        ),
+        sms_log_path=env.get("SMS_LOG_PATH") or None,
+        sms_origination_identity=env.get("SMS_ORIGINATION_IDENTITY") or None,
+    )
+
+
+def _limits(env: Mapping[str, str]) -> Limits:
+    """Each limit can be set as ``LIMIT_<NAME>`` (e.g. ``LIMIT_CLIENT_REGISTRATIONS=120``)."""
+    defaults = Limits()
+    return Limits(
+        **{
+            name: int(env.get(f"LIMIT_{name.upper()}", str(getattr(defaults, name))))
+            for name in defaults.__dataclass_fields__
+        }
     )
 
 

@@ -17,6 +17,8 @@ os.environ.update(
         "AWS_REGION": "ap-southeast-1",
         "STAGE": "test",
         "TABLE_PREFIX": "songcong-test",
+        # A proof of work a test solves in milliseconds; the limits themselves stay on.
+        "LIMIT_CHALLENGE_MAX_NUMBER": "500",
     }
 )
 

@@ -62,13 +62,29 @@ class RoundModel(Model):
 
 
 class ExclusionsModel(Model):
-    """National IDs that may not register and never win (organizers, writers, tech staff)."""
+    """National IDs that may not register and never win (organizers, writers, tech staff),
+    and the participant ids of released registrations, whose attempts never win."""
 
     Meta = _meta("contest")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     national_ids = UnicodeSetAttribute(default=set)
+    released_ids = UnicodeSetAttribute(null=True)
     updated_at = NumberAttribute(default=0)
+
+
+class DisqualificationModel(Model):
+    """A person disqualified from one round by the committee, before publication."""
+
+    Meta = _meta("contest")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "DISQ#<round_id>#<participant_id>"
+    round_id = UnicodeAttribute()
+    participant_id = UnicodeAttribute()
+    national_id_masked = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    at = NumberAttribute()
 
 
 class ResultsModel(Model):
@@ -105,6 +121,16 @@ class ParticipantModel(Model):
     workplace = UnicodeAttribute(default="")
     consent_at = NumberAttribute()
     created_at = NumberAttribute()
+    # A registration released by an organizer (someone else took this CCCD) is archived and
+    # the real person registers again as the next generation, with attempts of their own.
+    generation = NumberAttribute(default=0)
+    state = UnicodeAttribute(default="active")  # "active" | "released"
+    signin_failures = NumberAttribute(null=True)
+    signin_locked_until = NumberAttribute(null=True)
+    # Set on the archived copy of a released registration ("<id>#released#<generation>").
+    released_reason = UnicodeAttribute(null=True)
+    released_by = UnicodeAttribute(null=True)
+    released_at = NumberAttribute(null=True)
 
 
 class OpenAttemptsIndex(GlobalSecondaryIndex):
@@ -133,6 +159,7 @@ class LeaderboardIndex(GlobalSecondaryIndex):
                 "prediction",
                 "duration_ms",
                 "submitted_at",
+                "answered",
             ]
         )
 
@@ -163,6 +190,7 @@ class AttemptModel(Model):
     duration_ms = NumberAttribute(null=True)
     correct = NumberAttribute(null=True)
     total = NumberAttribute(null=True)
+    answered = NumberAttribute(null=True)
     receipt = UnicodeAttribute(null=True)
     open_shard = UnicodeAttribute(null=True)
     board_shard = UnicodeAttribute(null=True)
@@ -185,6 +213,20 @@ class StatsModel(Model):
     people = NumberAttribute(default=0)
     best = NumberAttribute(null=True)
     unit_id = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class LimitModel(Model):
+    """Shared state of the limits (every Lambda sees it): counters per client and window,
+    used challenge solutions, phone codes, registration pointers. ``expires_at`` (epoch
+    seconds) lets DynamoDB's TTL remove them; the code never trusts an expired item."""
+
+    Meta = _meta("limits")
+    pk = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    value = UnicodeAttribute(null=True)
+    tries = NumberAttribute(null=True)
+    valid_until = NumberAttribute(null=True)  # epoch ms
     expires_at = NumberAttribute(null=True)
 
 

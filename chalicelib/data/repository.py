@@ -9,19 +9,21 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.models import (
     AttemptModel,
     AuditModel,
     ContestModel,
+    DisqualificationModel,
     ExclusionsModel,
+    LimitModel,
     ParticipantModel,
     QuestionModel,
     ResultsModel,
@@ -36,8 +38,10 @@ from chalicelib.domain.ranking import (
     UnitCounters,
     submission_delta,
 )
+from chalicelib.domain.tokens import generation_id, split_generation
 
 CONTEST_SK = "CONTEST"
+DISQUALIFIED_PREFIX = "DISQ#"
 EXCLUSIONS_SK = "EXCLUSIONS"
 ROUND_PREFIX = "ROUND#"
 RESULTS_PREFIX = "RESULTS#"
@@ -79,6 +83,16 @@ class RoundRecord:
 
 
 @dataclass(frozen=True)
+class DisqualificationRecord:
+    round_id: str
+    participant_id: str
+    national_id_masked: str
+    reason: str
+    actor: str
+    at: int
+
+
+@dataclass(frozen=True)
 class ParticipantRecord:
     participant_id: str
     national_id: str
@@ -90,6 +104,15 @@ class ParticipantRecord:
     workplace: str
     consent_at: int
     created_at: int
+    generation: int = 0
+    state: str = "active"
+    signin_failures: int | None = None
+    signin_locked_until: int | None = None
+
+    @property
+    def member_id(self) -> str:
+        """The id this generation's attempts, tokens and rankings use."""
+        return generation_id(self.participant_id, self.generation)
 
 
 @dataclass
@@ -110,6 +133,7 @@ class AttemptRecord:
     duration_ms: int | None = None
     correct: int | None = None
     total: int | None = None
+    answered: int | None = None
     receipt: str | None = None
 
     @property
@@ -162,11 +186,21 @@ def _submitted_from_model(item: AttemptModel) -> SubmittedAttempt:
         prediction=item.prediction,
         duration_ms=int(item.duration_ms),
         submitted_at=int(item.submitted_at),
+        answered=None if item.answered is None else int(item.answered),
     )
 
 
 def _participant_from_model(model: ParticipantModel) -> ParticipantRecord:
     return _record(ParticipantRecord, model)
+
+
+def _participant_fields(record: ParticipantRecord) -> dict:
+    values = {f.name: getattr(record, f.name) for f in fields(ParticipantRecord)}
+    return {k: v for k, v in values.items() if k != "participant_id" and v is not None}
+
+
+def _participant_model(record: ParticipantRecord) -> ParticipantModel:
+    return ParticipantModel(record.participant_id, **_participant_fields(record))
 
 
 class Repository:
@@ -251,15 +285,61 @@ class Repository:
         )
 
     def get_exclusions(self, contest_id: str) -> set[str]:
+        return self.get_ineligible(contest_id)[0]
+
+    def get_ineligible(self, contest_id: str) -> tuple[set[str], set[str]]:
+        """(excluded national ids, participant ids of released registrations): one read."""
         try:
-            return set(ExclusionsModel.get(contest_id, EXCLUSIONS_SK).national_ids or ())
+            item = ExclusionsModel.get(contest_id, EXCLUSIONS_SK)
         except ExclusionsModel.DoesNotExist:
-            return set()
+            return set(), set()
+        return set(item.national_ids or ()), set(item.released_ids or ())
 
     def set_exclusions(self, contest_id: str, national_ids: Iterable[str], now_ms: int) -> None:
-        ExclusionsModel(
-            contest_id, EXCLUSIONS_SK, national_ids=set(national_ids) or None, updated_at=now_ms
+        """Replace the exclusion list only (the released ids beside it stay)."""
+        wanted = set(national_ids)
+        ExclusionsModel(contest_id, EXCLUSIONS_SK).update(
+            actions=[
+                ExclusionsModel.national_ids.set(wanted) if wanted else ExclusionsModel.national_ids.remove(),
+                ExclusionsModel.updated_at.set(now_ms),
+            ]
+        )
+
+    # --- disqualifications ------------------------------------------------------------
+
+    def put_disqualification(self, contest_id: str, record: DisqualificationRecord) -> None:
+        DisqualificationModel(
+            contest_id,
+            f"{DISQUALIFIED_PREFIX}{record.round_id}#{record.participant_id}",
+            round_id=record.round_id,
+            participant_id=record.participant_id,
+            national_id_masked=record.national_id_masked,
+            reason=record.reason,
+            actor=record.actor,
+            at=record.at,
         ).save()
+
+    def delete_disqualification(self, contest_id: str, round_id: str, participant_id: str) -> bool:
+        """False when there was none."""
+        try:
+            DisqualificationModel(contest_id, f"{DISQUALIFIED_PREFIX}{round_id}#{participant_id}").delete(
+                condition=DisqualificationModel.pk.exists()
+            )
+        except DeleteError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def list_disqualifications(
+        self, contest_id: str, round_id: str | None = None
+    ) -> list[DisqualificationRecord]:
+        """One round's disqualifications, or every round's (one Query either way)."""
+        prefix = DISQUALIFIED_PREFIX + (f"{round_id}#" if round_id else "")
+        found = DisqualificationModel.query(
+            contest_id, DisqualificationModel.sk.startswith(prefix), consistent_read=True
+        )
+        return sorted((_record(DisqualificationRecord, d) for d in found), key=lambda d: d.participant_id)
 
     # --- questions ----------------------------------------------------------------------
 
@@ -293,18 +373,102 @@ class Repository:
 
     # --- participants -----------------------------------------------------------------
 
-    def create_participant(self, record: ParticipantRecord) -> bool:
-        """One conditional write; False when this CCCD (hence this id) already exists."""
-        item = ParticipantModel(
-            record.participant_id, **{k: v for k, v in record.__dict__.items() if k != "participant_id"}
-        )
-        return self._put_if_absent(item, ParticipantModel.participant_id)
-
-    def get_participant(self, participant_id: str) -> ParticipantRecord | None:
+    def create_participant(self, record: ParticipantRecord) -> ParticipantRecord | None:
+        """One conditional write; None when this CCCD (hence this id) is registered already.
+        A released registration is replaced by the next generation (rare: read, then write
+        conditioned on what was read). Returns what was stored."""
+        if self._put_if_absent(_participant_model(record), ParticipantModel.participant_id):
+            return record
+        previous = self.get_registration(record.participant_id)
+        if previous is None or previous.state != "released":
+            return None
+        successor = replace(record, generation=previous.generation + 1)
         try:
-            return _participant_from_model(ParticipantModel.get(participant_id))
+            _participant_model(successor).save(
+                condition=(ParticipantModel.state == "released")
+                & (ParticipantModel.generation == previous.generation)
+            )
+        except PutError as error:
+            if _condition_failed(error):
+                return None
+            raise
+        return successor
+
+    def get_registration(self, registration_id: str) -> ParticipantRecord | None:
+        """The registration stored for a CCCD's key, whatever its generation or state."""
+        try:
+            return _participant_from_model(ParticipantModel.get(registration_id))
         except ParticipantModel.DoesNotExist:
             return None
+
+    def get_participant(self, participant_id: str) -> ParticipantRecord | None:
+        """The active registration this participant id belongs to; None once it was released
+        (its old tokens then stop working) or when the id is another generation's."""
+        registration_id, generation = split_generation(participant_id)
+        found = self.get_registration(registration_id)
+        if found is None or found.state != "active" or found.generation != generation:
+            return None
+        return found
+
+    def release_registration(
+        self, record: ParticipantRecord, *, reason: str, actor: str, contest_id: str, now_ms: int
+    ) -> bool:
+        """Archive a registration and mark it released, and put its participant id on the
+        contest's list of released ids (its attempts never win), in one transaction. False
+        when it changed meanwhile (released already, or a new generation)."""
+        try:
+            with TransactWrite(connection=self._transaction_connection) as transaction:
+                transaction.save(
+                    ParticipantModel(
+                        f"{record.participant_id}#released#{record.generation}",
+                        **{**_participant_fields(record), "state": "archived"},
+                        released_reason=reason,
+                        released_by=actor,
+                        released_at=now_ms,
+                    )
+                )
+                transaction.update(
+                    ParticipantModel(record.participant_id),
+                    actions=[ParticipantModel.state.set("released")],
+                    condition=(ParticipantModel.state == "active")
+                    & (ParticipantModel.generation == record.generation),
+                )
+                transaction.update(
+                    ExclusionsModel(contest_id, EXCLUSIONS_SK),
+                    actions=[
+                        ExclusionsModel.released_ids.add({record.member_id}),
+                        ExclusionsModel.updated_at.set(now_ms),
+                    ],
+                )
+        except TransactWriteError as error:
+            if _transaction_condition_failed(error):
+                return False
+            raise
+        return True
+
+    def record_signin_failure(self, registration_id: str, max_failures: int, lock_until_ms: int) -> bool:
+        """Count a wrong phone for a registration; at ``max_failures`` lock it until
+        ``lock_until_ms`` and start counting again. True when this failure locked it."""
+        item = ParticipantModel(registration_id)
+        if not self._update_if(
+            item,
+            actions=[ParticipantModel.signin_failures.add(1)],
+            condition=ParticipantModel.participant_id.exists(),
+        ):
+            return False
+        if int(item.signin_failures or 0) < max_failures:
+            return False
+        return self._update_if(
+            item,
+            actions=[
+                ParticipantModel.signin_failures.set(0),
+                ParticipantModel.signin_locked_until.set(lock_until_ms),
+            ],
+            condition=ParticipantModel.signin_failures >= max_failures,
+        )
+
+    def clear_signin_failures(self, registration_id: str) -> None:
+        ParticipantModel(registration_id).update(actions=[ParticipantModel.signin_failures.remove()])
 
     # --- attempts -----------------------------------------------------------------------
 
@@ -382,6 +546,7 @@ class Repository:
             AttemptModel.duration_ms.set(record.duration_ms),
             AttemptModel.correct.set(record.correct),
             AttemptModel.total.set(record.total),
+            AttemptModel.answered.set(record.answered),
             AttemptModel.receipt.set(record.receipt),
             AttemptModel.open_shard.remove(),
             AttemptModel.board_shard.set(board_shard),
@@ -390,6 +555,70 @@ class Repository:
         if record.prediction is not None:
             actions.append(AttemptModel.prediction.set(record.prediction))
         return self._update_if(item, actions=actions, condition=AttemptModel.status == "open")
+
+    # --- limits -------------------------------------------------------------------------
+
+    def hit(self, key: str, expires_at_s: int) -> int:
+        """Count one more event under ``key`` (a client and window, a phone); the new count.
+        One UpdateItem: concurrent Lambdas add up exactly."""
+        item = LimitModel(key)
+        item.update(actions=[LimitModel.count.add(1), LimitModel.expires_at.set(expires_at_s)])
+        return int(item.count)
+
+    def count(self, key: str) -> int:
+        found = self._limit_item(key)
+        return 0 if found is None else int(found.count)
+
+    def claim_once(self, key: str, expires_at_s: int) -> bool:
+        """Mark ``key`` used; False when it was already (a replayed challenge solution)."""
+        return self._put_if_absent(LimitModel(key, expires_at=expires_at_s), LimitModel.pk)
+
+    def put_value(self, key: str, value: str, expires_at_s: int) -> None:
+        LimitModel(key, value=value, expires_at=expires_at_s).save()
+
+    def get_values(self, keys: Iterable[str]) -> dict[str, str]:
+        """Values stored under these keys (absent ones left out); counts are read with it."""
+        wanted = sorted(set(keys))
+        return {item.pk: item.value for item in LimitModel.batch_get(wanted) if item.value is not None}
+
+    def get_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(keys))
+        return {item.pk: int(item.count) for item in LimitModel.batch_get(wanted)}
+
+    def start_code(self, key: str, code_hash: str, valid_until_ms: int, expires_at_s: int) -> None:
+        """A new one-time code replaces the previous one, with its tries reset."""
+        LimitModel(key, value=code_hash, tries=0, valid_until=valid_until_ms, expires_at=expires_at_s).save()
+
+    def get_code(self, key: str) -> tuple[str, int, int] | None:
+        """(code hash, tries used, valid until ms) of the current code, or None."""
+        found = self._limit_item(key)
+        if found is None or found.value is None:
+            return None
+        return found.value, int(found.tries or 0), int(found.valid_until or 0)
+
+    def use_code_try(self, key: str, code_hash: str, max_tries: int) -> bool:
+        """Spend one try on this code (conditioned on the code still being the same and a
+        try being left); False when none is left or the code changed."""
+        return self._update_if(
+            LimitModel(key),
+            actions=[LimitModel.tries.add(1)],
+            condition=(LimitModel.value == code_hash) & (LimitModel.tries < max_tries),
+        )
+
+    def spend_code(self, key: str, code_hash: str) -> bool:
+        """Use a correct code up (once); False when someone else used it first."""
+        return self._update_if(
+            LimitModel(key),
+            actions=[LimitModel.value.remove(), LimitModel.valid_until.remove()],
+            condition=LimitModel.value == code_hash,
+        )
+
+    @staticmethod
+    def _limit_item(key: str) -> LimitModel | None:
+        try:
+            return LimitModel.get(key, consistent_read=True)
+        except LimitModel.DoesNotExist:
+            return None
 
     # --- audit --------------------------------------------------------------------------
 
@@ -429,6 +658,30 @@ class Repository:
         return self._put_snapshot(
             contest_id, _generation_sk(RANKING_PREFIX, round_id, closed_at), body, sha256, now_ms
         )
+
+    def replace_ranking(
+        self, contest_id: str, round_id: str, closed_at: int, body: dict, sha256: str, now_ms: int
+    ) -> bool:
+        """Store a ranking computed again (after a disqualification) only while the round is
+        still ``ranked``: once published, its ranking never changes. False otherwise."""
+        item = ResultsModel(
+            contest_id,
+            _generation_sk(RANKING_PREFIX, round_id, closed_at),
+            body=body,
+            sha256=sha256,
+            published_at=now_ms,
+        )
+        try:
+            with TransactWrite(connection=self._transaction_connection) as transaction:
+                transaction.condition_check(
+                    RoundModel, contest_id, ROUND_PREFIX + round_id, condition=RoundModel.state == "ranked"
+                )
+                transaction.save(item)
+        except TransactWriteError as error:
+            if _transaction_condition_failed(error):
+                return False
+            raise
+        return True
 
     def get_ranking(self, contest_id: str, round_id: str, closed_at: int) -> dict | None:
         return self._get_snapshot(contest_id, _generation_sk(RANKING_PREFIX, round_id, closed_at))
@@ -493,8 +746,10 @@ class Repository:
                 yield _submitted_from_model(item)
 
     def get_participants(self, participant_ids: Iterable[str]) -> dict[str, ParticipantRecord]:
-        keys = sorted(set(participant_ids))
-        return {p.participant_id: _participant_from_model(p) for p in ParticipantModel.batch_get(keys)}
+        """Registrations by participant id (the generation that took these attempts)."""
+        keys = sorted({split_generation(pid)[0] for pid in participant_ids})
+        found = (_participant_from_model(p) for p in ParticipantModel.batch_get(keys))
+        return {p.member_id: p for p in found}
 
     # --- live statistics (kept by the stream handler) ----------------------------------------
 

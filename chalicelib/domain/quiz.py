@@ -97,6 +97,20 @@ def correct_option_ids(
     }
 
 
+def chosen_source_indexes(
+    layout: Layout, answers: Mapping[str, str], *, secret: str, attempt_id: str
+) -> dict[str, int]:
+    """{question_id: source option index chosen}: answers made comparable across attempts,
+    whose option ids differ (the committee's "same answers" review flag)."""
+    chosen = {}
+    for question_id, order in layout:
+        picked = answers.get(question_id)
+        for index in order:
+            if picked is not None and option_id(secret, attempt_id, question_id, index) == picked:
+                chosen[question_id] = index
+    return chosen
+
+
 def score(
     layout: Layout,
     answers: Mapping[str, str],
@@ -110,10 +124,13 @@ def score(
     return sum(1 for question_id, option in answers.items() if correct.get(question_id) == option)
 
 
-def receipt(secret: str, attempt_id: str, correct: int, submitted_at: int, answers: Mapping[str, str]) -> str:
+def receipt(
+    secret: str, attempt_id: str, submitted_at: int, answers: Mapping[str, str], prediction: int | None
+) -> str:
     """A short code a participant can quote; the organizers can recompute it to prove the
-    stored result is the one shown at submit."""
+    stored answers are the ones submitted. It covers what was sent, not the score, so it
+    says nothing about correctness before the round closes."""
     canonical = ";".join(f"{q}={a}" for q, a in sorted(answers.items()))
-    message = f"receipt:{attempt_id}:{correct}:{submitted_at}:{canonical}".encode()
+    message = f"receipt:{attempt_id}:{submitted_at}:{prediction}:{canonical}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest().upper()
     return f"SC-{digest[:4]}-{digest[4:8]}-{digest[8:12]}"

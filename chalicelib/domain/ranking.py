@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from chalicelib.domain.integrity import too_fast
+
 MAX_CORRECT = 999
 MAX_PREDICTION = 9_999_999_998  # one below the board key's "no prediction" sentinel
 MAX_DURATION_MS = 9_999_999_999
@@ -49,6 +51,7 @@ class SubmittedAttempt:
     prediction: int | None
     duration_ms: int
     submitted_at: int
+    answered: int | None = None  # questions answered; None for attempts stored before it
 
     def __post_init__(self) -> None:
         # Checked here so that every attempt the full ranking accepts also has a board key.
@@ -141,6 +144,7 @@ class RankedEntry:
 
     ``rank`` is the 1-based position in the full order, excluded people included (they keep
     their place but never win); ``prize`` is a prize code or None, ``amount`` 0 without one.
+    ``too_fast``: the attempt was faster than a person can read (it never wins either).
     """
 
     rank: int
@@ -156,6 +160,7 @@ class RankedEntry:
     excluded: bool
     prize: str | None
     amount: int
+    too_fast: bool = False
 
 
 def _check_actual(actual: int) -> None:
@@ -169,6 +174,7 @@ def _entries_from_ordered(
     prizes: Iterable[Mapping[str, Any] | PrizeTier],
     *,
     stop_when_awarded: bool,
+    min_seconds_per_question: float,
 ) -> list[RankedEntry]:
     """Walk attempts already in ranking order: the first attempt seen of a person is their
     best, later ones are skipped. Shared by the full and the lazy ranking so both agree."""
@@ -191,8 +197,11 @@ def _entries_from_ordered(
             continue
         seen_people.add(attempt.participant_id)
         excluded = attempt.participant_id in excluded_ids
+        fast = attempt.answered is not None and too_fast(
+            attempt.duration_ms, attempt.answered, min_seconds_per_question
+        )
         tier = None
-        if not excluded and given < len(slots):
+        if not excluded and not fast and given < len(slots):
             tier = slots[given]
             given += 1
             if stop_when_awarded and given == len(slots):
@@ -212,6 +221,7 @@ def _entries_from_ordered(
                 excluded=excluded,
                 prize=None if tier is None else tier.prize,
                 amount=0 if tier is None else tier.amount,
+                too_fast=fast,
             )
         )
     return entries
@@ -223,16 +233,24 @@ def rank_individuals(
     excluded_participant_ids: Iterable[str] = frozenset(),
     *,
     prizes: Iterable[Mapping[str, Any] | PrizeTier],
+    min_seconds_per_question: float = 0,
 ) -> list[RankedEntry]:
     """The full ranking of a round: each person's best attempt, best first, with prizes given
-    down the order, skipping excluded people, at most one per person.
+    down the order, skipping excluded people and too-fast attempts, at most one per person.
 
     ``actual`` is the number of submitted attempts in the round (the prediction's answer);
     ``prizes`` is the contest's ``prizes["individual"]`` table.
     """
     _check_actual(actual)
     ordered = sorted(attempts, key=lambda attempt: ranking_key(attempt, actual))
-    return _entries_from_ordered(ordered, actual, excluded_participant_ids, prizes, stop_when_awarded=False)
+    return _entries_from_ordered(
+        ordered,
+        actual,
+        excluded_participant_ids,
+        prizes,
+        stop_when_awarded=False,
+        min_seconds_per_question=min_seconds_per_question,
+    )
 
 
 def top_individuals(
@@ -241,13 +259,19 @@ def top_individuals(
     excluded_participant_ids: Iterable[str] = frozenset(),
     *,
     prizes: Iterable[Mapping[str, Any] | PrizeTier],
+    min_seconds_per_question: float = 0,
 ) -> list[RankedEntry]:
     """The head of ``rank_individuals`` from attempts already in ranking order (such as
     ``iter_ranked``), reading only until every prize is given and everyone tied with the last
     winner on all criteria but the attempt id is listed; equal to the full ranking's prefix."""
     _check_actual(actual)
     return _entries_from_ordered(
-        ordered_attempts, actual, excluded_participant_ids, prizes, stop_when_awarded=True
+        ordered_attempts,
+        actual,
+        excluded_participant_ids,
+        prizes,
+        stop_when_awarded=True,
+        min_seconds_per_question=min_seconds_per_question,
     )
 
 

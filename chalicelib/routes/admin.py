@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admin import check_admin_token
+from chalicelib.admin import ADMIN_ACTOR, check_admin_token
 from chalicelib.container import get_services
 from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body
 
@@ -76,3 +76,44 @@ def ranking_preview(round_id):
 @api
 def live_stats(round_id):
     return _admin().live_stats(round_id)
+
+
+@admin_routes.route(
+    "/admin/rounds/{round_id}/disqualifications", methods=["POST"], content_types=BODY_CONTENT_TYPES
+)
+@api
+def disqualify(round_id):
+    _admin()
+    services = get_services()
+    record = services.review.disqualify(round_id, json_body(admin_routes.current_request), ADMIN_ACTOR)
+    return _after_decision(round_id, record)
+
+
+@admin_routes.route(
+    "/admin/rounds/{round_id}/disqualifications/{national_id}",
+    methods=["DELETE"],
+    content_types=BODY_CONTENT_TYPES,
+)
+@api
+def undo_disqualification(round_id, national_id):
+    _admin()
+    return _after_decision(round_id, get_services().review.undo(round_id, national_id, ADMIN_ACTOR))
+
+
+def _after_decision(round_id: str, record) -> dict:
+    """The decision and the ranking recomputed with it (when the round is ranked)."""
+    ranking = get_services().lifecycle.rerank(round_id)
+    return {
+        "round_id": round_id,
+        "national_id_masked": record.national_id_masked,
+        "reason": record.reason,
+        "ranking": ranking,
+    }
+
+
+@admin_routes.route("/admin/participants/{national_id}", methods=["DELETE"], content_types=BODY_CONTENT_TYPES)
+@api
+def release_participant(national_id):
+    _admin()
+    body = json_body(admin_routes.current_request)
+    return get_services().registration.release(national_id, body, ADMIN_ACTOR)

@@ -15,7 +15,14 @@ def _request():
 
 
 def _participant_id() -> str:
-    return get_services().participants.authenticate(bearer_token(_request()))
+    return get_services().registration.authenticate(bearer_token(_request()))
+
+
+def _source_ip() -> str | None:
+    """The client's address as API Gateway saw it: only ever used through a keyed hash."""
+    identity = (_request().context or {}).get("identity") or {}
+    source_ip = identity.get("sourceIp")
+    return source_ip if isinstance(source_ip, str) else None
 
 
 @participant_routes.route("/contest", methods=["GET"])
@@ -27,13 +34,25 @@ def contest():
 @participant_routes.route("/participants", methods=["POST"], content_types=BODY_CONTENT_TYPES)
 @api
 def register():
-    return respond(get_services().participants.register(json_body(_request())), 201)
+    return respond(get_services().registration.register(json_body(_request()), _source_ip()), 201)
 
 
 @participant_routes.route("/sessions", methods=["POST"], content_types=BODY_CONTENT_TYPES)
 @api
 def sign_in():
-    return get_services().participants.sign_in(json_body(_request()))
+    return get_services().registration.sign_in(json_body(_request()), _source_ip())
+
+
+@participant_routes.route("/challenge", methods=["GET"])
+@api
+def challenge():
+    return get_services().registration.challenge(_source_ip())
+
+
+@participant_routes.route("/phone-codes", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def send_phone_code():
+    return respond(get_services().registration.send_phone_code(json_body(_request()), _source_ip()), 202)
 
 
 @participant_routes.route("/rounds/{round_id}/attempts", methods=["POST"], content_types=BODY_CONTENT_TYPES)

@@ -39,6 +39,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self'",
         "connect-src 'self'",
+        # The registration widget solves its proof of work in web workers loaded from our
+        # origin (never blob:). Safari before 15.5 knows no worker-src and reads child-src
+        # for workers; child-src would also admit frames, which frame-src keeps out.
+        "worker-src 'self'",
+        "child-src 'self'",
+        "frame-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
         f"frame-ancestors {FRAME_ANCESTORS}",
@@ -58,6 +64,9 @@ SHORT = "public, max-age=300"
 
 _ASSET_NAME = re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*)(?:\.(?P<digest>[0-9a-f]{10}))?(?P<ext>\.[a-z]+)$")
 _ASSET_REF = re.compile(r"""(?P<attr>(?:href|src)=")static/(?P<name>[a-z0-9][a-z0-9-]*\.[a-z]+)(?=")""")
+# A script names an asset it loads later (the registration widget) as a string literal
+# 'static/<name>'; it gets the versioned name too, so that it may be cached for ever.
+_SCRIPT_REF = re.compile(r"""(?P<attr>['"])static/(?P<name>[a-z0-9][a-z0-9-]*\.[a-z]+)(?=['"])""")
 
 
 @dataclass(frozen=True)
@@ -87,11 +96,35 @@ class Site:
             content_type = CONTENT_TYPES.get(path.suffix)
             if path.is_file() and content_type and path.name != INDEX_NAME:
                 self.assets[path.name] = Asset(path.name, path.read_text("utf-8"), content_type)
+        self._version_script_references()
         template = (directory / INDEX_NAME).read_text("utf-8")
         self.index = {
             False: self._render_index(template, embed=False),
             True: self._render_index(template, embed=True),
         }
+
+    def _version_script_references(self) -> None:
+        """Rewrite ``'static/<name>'`` in scripts to the versioned name, as in the page.
+
+        One level only: a script that names another asset changes with it (its own hash
+        then versions the new URL), so a named asset must not name assets itself.
+        """
+        referring = {
+            name: asset
+            for name, asset in self.assets.items()
+            if name.endswith(".js")
+            and any(m["name"] in self.assets for m in _SCRIPT_REF.finditer(asset.body))
+        }
+
+        def versioned(match: re.Match[str]) -> str:
+            name = match["name"]
+            if name in referring:
+                raise RuntimeError(f"{name} is loaded by a script and names other assets itself")
+            asset = self.assets.get(name)
+            return f"{match['attr']}static/{asset.versioned_name if asset else name}"
+
+        for name, asset in referring.items():
+            self.assets[name] = Asset(name, _SCRIPT_REF.sub(versioned, asset.body), asset.content_type)
 
     def _render_index(self, template: str, *, embed: bool) -> Asset:
         def versioned(match: re.Match[str]) -> str:

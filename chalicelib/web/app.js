@@ -515,6 +515,88 @@
     go(target, { replace: true });
   }
 
+  // ---------- registration proof of work (ALTCHA widget) ----------
+  // The widget is loaded only for the registration form (first visits stay light). It fetches
+  // a challenge from `challenge`, solves it in web workers while the person fills the form,
+  // and its payload goes with the registration. Its "external" build keeps the CSP strict:
+  // stylesheet and worker are files of ours, no inline style, no blob: worker.
+  // What a person can see (the rest, code-challenge texts we never use, stays English).
+  const ALTCHA_STRINGS = {
+    label: 'Tôi không phải là máy',
+    verifying: 'Đang xác minh…',
+    verified: 'Đã xác minh',
+    error: 'Xác minh không thành công, hãy thử lại',
+    expired: 'Đã hết hạn xác minh, hãy thử lại',
+    waitAlert: 'Đang xác minh, vui lòng chờ giây lát…',
+  };
+  const ALTCHA_SCRIPT_WAIT_MS = 20000;
+  let altchaLoading = null;
+
+  // Loads the widget once; web.py versions the static/ names below, as in index.html.
+  function loadAltcha() {
+    if (!altchaLoading) {
+      altchaLoading = new Promise((resolve) => {
+        document.head.append(h('link', { rel: 'stylesheet', href: 'static/altcha.css' }));
+        const script = h('script', {
+          type: 'module', src: 'static/altcha.js',
+          onload: () => {
+            const altcha = window.$altcha;
+            altcha.algorithms.set('SHA-256', () => new Worker('static/altcha-worker.js'));
+            altcha.i18n.set('vi', { ...altcha.i18n.get('en'), ...ALTCHA_STRINGS });
+            resolve(true);
+          },
+          onerror: () => { script.remove(); altchaLoading = null; resolve(false); },
+        });
+        document.head.append(script);
+      });
+    }
+    return altchaLoading;
+  }
+
+  // The widget element and a function that resolves to its payload once solved (solving
+  // now if it has not started; onWait is told when that takes a while), or to null when it
+  // cannot be had (the registration is then sent without it and the server decides).
+  function altchaWidget() {
+    const widget = h('altcha-widget', {
+      challenge: 'challenge', name: 'altcha', auto: 'onfocus', language: 'vi',
+      configuration: JSON.stringify({ hideFooter: true, hideLogo: true, humanInteractionSignature: false }),
+    });
+    let payload = null;
+    widget.addEventListener('statechange', (e) => { payload = e.detail.state === 'verified' ? e.detail.payload : null; });
+    loadAltcha();
+    async function solved(onWait) {
+      // Loads again if the first load failed (a phone's network); the element then upgrades.
+      const loaded = await Promise.race([loadAltcha(), sleep(ALTCHA_SCRIPT_WAIT_MS).then(() => false)]);
+      if (!loaded) return null;
+      if (typeof widget.getState !== 'function') { // defined, but not yet mounted
+        await new Promise((resolve) => { widget.addEventListener('load', resolve, { once: true }); setTimeout(resolve, 2000); });
+        if (typeof widget.getState !== 'function') return null;
+      }
+      const state = widget.getState();
+      if (state === 'verified' && payload) return payload;
+      onWait();
+      return new Promise((resolve) => {
+        const done = (e) => {
+          const next = e.detail.state;
+          if (next === 'verifying') return;
+          widget.removeEventListener('statechange', done);
+          resolve(next === 'verified' ? e.detail.payload : null);
+        };
+        widget.addEventListener('statechange', done);
+        if (state !== 'verifying') widget.verify();
+      });
+    }
+    // A solution is good for one registration request: after a refused one, solve anew at
+    // once if solving worked; if it did not, the next submit (or a tap on the box) retries.
+    function renew(sent) {
+      payload = null;
+      if (typeof widget.reset !== 'function') return;
+      widget.reset();
+      if (sent) widget.verify();
+    }
+    return { widget, solved, renew };
+  }
+
   async function viewRegister(isCurrent) {
     const contest = await loadContest();
     if (!isCurrent()) return;
@@ -536,6 +618,10 @@
         ' Tôi đồng ý để Ban Tổ chức dùng các thông tin trên để tổ chức cuộc thi và trao giải.'),
       h('p', { class: 'field-error', id: 'consent-error', hidden: true }));
     const button = h('button', { type: 'submit', class: 'btn primary big' }, 'Đăng ký dự thi');
+    const altcha = altchaWidget();
+    const proof = h('div', { class: 'field', 'data-field': 'altcha' },
+      altcha.widget,
+      h('p', { class: 'field-error', id: 'altcha-error', 'aria-live': 'polite', hidden: true }));
     const form = h('form', { class: 'form card', novalidate: true },
       h('div', { class: 'form-alert alert', role: 'alert', tabindex: '-1', hidden: true }),
       field('full_name', 'Họ và tên', h('input', { type: 'text', autocomplete: 'name', required: true, maxlength: 100 })),
@@ -546,6 +632,7 @@
       field('unit_id', 'Phường, xã dự thi', unitSelect, 'Nơi bạn sinh sống, học tập hoặc làm việc.'),
       field('workplace', 'Nơi công tác, học tập', h('input', { type: 'text', autocomplete: 'organization', required: true, maxlength: 200 }), 'Nếu không đi làm, ghi tổ dân phố hoặc xóm nơi bạn ở.'),
       consent,
+      proof,
       h('p', { class: 'actions' }, button));
     const val = (name) => {
       const el = form.elements[name];
@@ -573,15 +660,24 @@
         return;
       }
       formAlert(form, null);
+      setFieldError(form, 'altcha', '');
       submitting(button, 'Đang đăng ký…', async () => {
+        const proofPayload = await altcha.solved(() => { button.textContent = 'Đang xác minh…'; });
+        button.textContent = 'Đang đăng ký…';
         try {
           const res = await api('POST', 'participants', {
             national_id: val('national_id'), full_name: val('full_name'), date_of_birth: val('date_of_birth'),
             gender: val('gender'), phone: normalizePhone(val('phone')), unit_id: val('unit_id'),
-            workplace: val('workplace'), consent: val('consent'),
+            workplace: val('workplace'), consent: val('consent'), altcha: proofPayload || undefined,
           });
           afterSignIn(res.data);
-        } catch (e) { showApiError(form, e); }
+        } catch (e) {
+          altcha.renew(!!proofPayload);
+          if (e.code === 'CHALLENGE_REQUIRED') {
+            formAlert(form, null);
+            setFieldError(form, 'altcha', e.message);
+          } else showApiError(form, e);
+        }
       });
     });
     screen('Đăng ký dự thi',

@@ -162,6 +162,7 @@ def test_unfinished_attempt_is_resumed_with_its_saved_answers(api):
 
 
 def test_perfect_submit_scores_twenty_and_repeating_it_returns_the_same_body(api):
+    api.set_rules(score_visibility="at_submit")  # a practice contest shows the score at once
     _, token = _register(api)
     attempt = _start(api, token).json_body
     answers = _correct_answers(api, attempt)
@@ -171,6 +172,7 @@ def test_perfect_submit_scores_twenty_and_repeating_it_returns_the_same_body(api
     )
     assert first.status_code == 200
     assert first.json_body["correct"] == 20 and first.json_body["total"] == 20
+    assert first.json_body["score_visible"] is True and first.json_body["answered"] == 20
     assert first.json_body["duration_ms"] == 300_000
     assert first.json_body["receipt"].startswith("SC-")
     api.clock.advance(seconds=5)
@@ -180,16 +182,18 @@ def test_perfect_submit_scores_twenty_and_repeating_it_returns_the_same_body(api
 
 
 def test_submit_uses_saved_answers_when_the_body_has_none(api):
+    api.set_rules(score_visibility="at_submit")
     _, token = _register(api)
     attempt = _start(api, token).json_body
     answers = _correct_answers(api, attempt)
     half = dict(list(answers.items())[:10])
     api.put(f"/attempts/{attempt['attempt_id']}/answers", {"answers": half, "prediction": 7}, token)
     result = api.post(f"/attempts/{attempt['attempt_id']}/submit", {}, token)
-    assert result.json_body["correct"] == 10
+    assert result.json_body["correct"] == 10 and result.json_body["answered"] == 10
 
 
 def test_submit_after_deadline_is_refused_and_saved_answers_count(api):
+    api.set_rules(score_visibility="at_submit")
     _, token = _register(api)
     attempt = _start(api, token).json_body
     answers = _correct_answers(api, attempt)
@@ -310,8 +314,14 @@ def test_a_method_a_path_does_not_serve_is_a_405_in_our_shape(api, method, path)
     assert response.json_body["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_a_form_body_is_a_validation_error_not_a_415(api):
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    response = api.client.http.post("/participants", headers=headers, body="national_id=1")
-    assert response.status_code == 400
-    assert response.json_body["error"]["code"] == "VALIDATION_ERROR"
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"]
+)
+def test_a_body_that_is_not_json_is_a_415_in_our_shape(api, content_type):
+    # A form on another site can send these without the browser asking: never read them.
+    body = json.dumps(registration())
+    for path in ("/participants", "/sessions"):
+        response = api.client.http.post(path, headers={"Content-Type": content_type}, body=body)
+        assert response.status_code == 415
+        assert response.json_body["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

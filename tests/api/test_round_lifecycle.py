@@ -184,9 +184,13 @@ def test_submit_after_close_is_refused_and_results_show_correct_answers_in_me(ap
     _fire(api, "close-and-rank-rounds")
     late = api.post(f"/attempts/{attempt['attempt_id']}/submit", {}, token)
     assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
-    assert "review" not in api.get("/me", token).json_body["attempts"][0]
+    history = api.get("/me", token).json_body["attempts"][0]
+    assert history["correct"] == 5 and history["score_visible"] is True  # after the close
+    assert "review" not in history and history["review_visible"] is False  # round 2 draws from the bank
     api.clock.set(PUBLISH)
     _fire(api, "publish-results")
+    assert "review" not in api.get("/me", token).json_body["attempts"][0]
+    api.set_rules(review_visibility="after_close")
     review = api.get("/me", token).json_body["attempts"][0]["review"]
     assert len(review) == 20
     assert sum(1 for q in review if q["chosen_option_id"] == q["correct_option_id"]) == 5

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
+import botocore.exceptions
 import pytest
 from moto import mock_aws
 
 from chalicelib.messages import ERROR_MESSAGES
-from scripts.deploy import apply_gateway_responses, deployed_rest_api_id, stage_config
+from scripts.deploy import (
+    api_stage_arn,
+    apply_gateway_responses,
+    deploy_waf,
+    deployed_rest_api_id,
+    main,
+    stage_config,
+    waf_enabled,
+)
 
 CONFIG = json.loads((Path(__file__).resolve().parents[2] / ".chalice" / "config.json").read_text())
 SECRETS = {"ADMIN_TOKEN": "a" * 40, "TOKEN_SECRET": "s" * 40}
@@ -70,3 +80,113 @@ def test_gateway_refusals_get_our_error_shape_and_the_stage_is_redeployed():
 def test_a_deploy_without_a_rest_api_is_refused():
     with pytest.raises(SystemExit):
         deployed_rest_api_id({"resources": [{"resource_type": "lambda_function"}]})
+
+
+@pytest.fixture
+def secrets_in_env(monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(
+    ("args", "waf_stack"),
+    [
+        (["--stage", "prod"], "songcong-prod-waf"),
+        (["--stage", "dev", "--waf"], "songcong-dev-waf"),
+    ],
+)
+def test_dry_run_deploys_the_waf_after_chalice_for_prod_or_with_the_flag(
+    secrets_in_env, capsys, args, waf_stack
+):
+    assert main([*args, "--dry-run"]) == 0
+    steps = capsys.readouterr().out.splitlines()
+    assert steps[2].startswith("3. chalice deploy")
+    assert steps[-1].startswith(f"5. CloudFormation stack {waf_stack} from infra/waf.json")
+    assert "/restapis/<api-id>/stages/api" in steps[-1]  # the API Gateway stage, not the Chalice one
+    assert "10000 requests, 1000 to sign-in" in steps[-1]
+
+
+@pytest.mark.parametrize("args", [["--stage", "dev"], ["--stage", "prod", "--no-waf"]])
+def test_dry_run_without_the_waf_for_dev_or_with_no_waf(secrets_in_env, capsys, args):
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "infra/waf.json" not in out and out.splitlines()[-1].startswith("5. no WAF")
+
+
+def test_dry_run_shows_limits_given_on_the_command_line(secrets_in_env, capsys):
+    main(["--stage", "prod", "--dry-run", "--waf-rate-limit", "20000", "--waf-sign-in-rate-limit", "1500"])
+    assert "20000 requests, 1500 to sign-in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("limit", ["99", "2000000001"])
+def test_waf_limits_out_of_range_are_refused_before_anything_runs(secrets_in_env, limit):
+    with pytest.raises(SystemExit):
+        main(["--stage", "prod", "--dry-run", "--waf-rate-limit", limit])
+
+
+def test_waf_is_on_for_prod_only_unless_a_flag_says_otherwise():
+    assert waf_enabled("prod", None) and not waf_enabled("dev", None)
+    assert waf_enabled("dev", True) and not waf_enabled("prod", False)
+
+
+def test_stage_arn_uses_the_region_and_stage_chalice_deployed_to():
+    url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/api/"
+    deployed = {
+        "resources": [{"resource_type": "rest_api", "rest_api_id": "a1b2c3d4e5", "rest_api_url": url}]
+    }
+    assert api_stage_arn(deployed, "ap-southeast-1") == (
+        "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/api"
+    )
+    del deployed["resources"][0]["rest_api_url"]
+    assert api_stage_arn(deployed, "ap-southeast-1") == (
+        "arn:aws:apigateway:ap-southeast-1::/restapis/a1b2c3d4e5/stages/api"
+    )
+
+
+class FakeCloudFormation:
+    """The calls deploy_stack makes, recorded; moto's CloudFormation has no WAFv2 resources."""
+
+    exceptions = botocore.exceptions
+
+    def __init__(self, exists: bool):
+        self.exists = exists
+        self.calls: list[tuple[str, dict]] = []
+
+    def describe_stacks(self, StackName):
+        if not self.exists:
+            self.exists = True
+            raise botocore.exceptions.ClientError({"Error": {"Code": "ValidationError"}}, "DescribeStacks")
+        return {"Stacks": [{"Outputs": [{"OutputKey": "WebAclArn", "OutputValue": "arn:waf"}]}]}
+
+    def create_stack(self, **kwargs):
+        self.calls.append(("create_stack", kwargs))
+
+    def update_stack(self, **kwargs):
+        self.calls.append(("update_stack", kwargs))
+
+    def get_waiter(self, name):
+        return SimpleNamespace(wait=lambda StackName: self.calls.append((name, {"StackName": StackName})))
+
+
+@pytest.mark.parametrize(("exists", "call"), [(False, "create_stack"), (True, "update_stack")])
+def test_waf_stack_gets_the_stage_arn_and_only_the_limits_given(monkeypatch, exists, call):
+    cloudformation = FakeCloudFormation(exists)
+    regions = []
+    monkeypatch.setattr(
+        boto3, "client", lambda service, region_name: regions.append(region_name) or cloudformation
+    )
+    stage_arn = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/api"
+
+    assert deploy_waf(
+        "songcong-prod", stage_arn, {"waf_rate_limit": 20000, "waf_sign_in_rate_limit": None}
+    ) == ("arn:waf")
+
+    assert regions == ["eu-west-1"]  # a REGIONAL web ACL lives in its API's region
+    name, request = cloudformation.calls[0]
+    assert name == call and request["StackName"] == "songcong-prod-waf"
+    assert json.loads(request["TemplateBody"])["Resources"]["WebAcl"]["Type"] == "AWS::WAFv2::WebACL"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in request["Parameters"]} == {
+        "NamePrefix": "songcong-prod",
+        "ApiStageArn": stage_arn,
+        "RateLimit": "20000",
+    }

@@ -235,8 +235,8 @@ def test_correct_option_ids_skip_questions_no_longer_in_the_bank() -> None:
 
 def test_receipt_has_the_sc_format_and_is_stable() -> None:
     answers = {"q1": "abc", "q2": "def"}
-    first = receipt(SECRET, "p0.r1.1", 7, 1_640_000_000_000, answers)
-    assert first == receipt(SECRET, "p0.r1.1", 7, 1_640_000_000_000, dict(reversed(answers.items())))
+    first = receipt(SECRET, "p0.r1.1", 1_640_000_000_000, answers, 7)
+    assert first == receipt(SECRET, "p0.r1.1", 1_640_000_000_000, dict(reversed(answers.items())), 7)
     assert len(first) == len("SC-XXXX-XXXX-XXXX")
     assert first.startswith("SC-")
     assert all(c in "0123456789ABCDEF" for c in first.replace("SC-", "").replace("-", ""))
@@ -251,18 +251,19 @@ answer_maps = st.dictionaries(
 def test_receipt_changes_when_the_answers_change(first: dict[str, str], second: dict[str, str]) -> None:
     if first == second:
         return
-    assert receipt(SECRET, "p0.r1.1", 5, 1, first) != receipt(SECRET, "p0.r1.1", 5, 1, second)
+    assert receipt(SECRET, "p0.r1.1", 1, first, 5) != receipt(SECRET, "p0.r1.1", 1, second, 5)
 
 
 @pytest.mark.parametrize(
     "change",
     [
         {"attempt_id": "p0.r1.2"},
-        {"correct": 8},
+        {"prediction": 8},
+        {"prediction": None},
         {"submitted_at": 1_640_000_000_001},
     ],
 )
-def test_receipt_changes_with_the_attempt_score_or_submit_time(change: dict) -> None:
-    base = {"attempt_id": "p0.r1.1", "correct": 7, "submitted_at": 1_640_000_000_000}
+def test_receipt_changes_with_the_attempt_prediction_or_submit_time(change: dict) -> None:
+    base = {"attempt_id": "p0.r1.1", "prediction": 7, "submitted_at": 1_640_000_000_000}
     answers = {"q1": "abc"}
     assert receipt(SECRET, answers=answers, **base) != receipt(SECRET, answers=answers, **{**base, **change})

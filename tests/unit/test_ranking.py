@@ -690,7 +690,7 @@ def test_ranking_hash_is_sha256_of_the_canonical_json() -> None:
     assert text == (
         '[{"amount":100,"attempt_id":"a","correct":10,"duration_ms":60000,"excluded":false,'
         '"participant_id":"p1","prediction":null,"prediction_error":null,"prize":"first","rank":1,'
-        '"submitted_at":1640000000000,"total":20,"unit_id":"bach-quang"}]'
+        '"submitted_at":1640000000000,"too_fast":false,"total":20,"unit_id":"bach-quang"}]'
     )
     assert ranking_sha256(entries) == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
