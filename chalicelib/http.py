@@ -14,6 +14,7 @@ from chalice import Response
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.errors import ContestError, validation_error
+from chalicelib.settings import get_settings
 
 logger = Logger(service="songcong-contest")
 
@@ -36,8 +37,20 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MAX_BODY_BYTES = 64 * 1024
 
 
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+
+
+@functools.cache
+def json_headers() -> dict[str, str]:
+    """The headers of every JSON reply; HSTS outside the local stack (which is HTTP)."""
+    return {**JSON_HEADERS, **(HSTS if get_settings().strict_transport_security else {})}
+
+
 def respond(body: Any, status: int = 200) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=JSON_HEADERS)
+    # Replaced, not raised: a lone surrogate stored before text was cleaned must not break
+    # every reply that shows it.
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+    return Response(body=text, status_code=status, headers=json_headers())
 
 
 def error_response(error: ContestError) -> Response:

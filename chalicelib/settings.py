@@ -30,7 +30,7 @@ class Limits:
     window_seconds: int = 10 * 60
     client_signins: int = 120
     client_registrations: int = 60
-    challenge_max_number: int = 50_000
+    challenge_max_number: int = 25_000
     challenge_ttl_seconds: int = 10 * 60
     challenge_step_registrations: int = 20
     challenge_max_factor: int = 16

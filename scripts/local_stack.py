@@ -80,6 +80,8 @@ def stack_environment(options: StackOptions, base: Mapping[str, str] | None = No
     env.update(options.extra_env)
     env.setdefault("STAGE", "dev")
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
+    # Text messages (phone codes) go to a file locally, never to a real phone.
+    env.setdefault("SMS_LOG_PATH", str(options.log_dir.parent / "sms.log"))
     env.update(
         {
             "DYNAMODB_ENDPOINT": f"http://127.0.0.1:{options.ddb_port}",
@@ -630,6 +632,8 @@ def _announce(
         f"  DynamoDB Local: http://127.0.0.1:{options.ddb_port}   tables: {settings.table_prefix}-*",
         f"  schedules ({schedules}) {cadence}; kill -USR1 {os.getpid()} runs them now",
         f"  stream handlers: {streams}",
+        f"  text messages (phone codes) are written to {os.environ.get('SMS_LOG_PATH', '(none)')}",
+        "  limits are on (RATE_LIMITS=off, REGISTRATION_CHALLENGE=off turn them off for a load test)",
         "  Open round 1 now for a demo (another terminal):  make open-round",
         '    quick demo: make open-round ARGS="--closes-in-minutes 2 --publish-after-minutes 1"',
         "  Ctrl-C stops everything.",

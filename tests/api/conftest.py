@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import boto3
 import pytest
@@ -37,10 +37,20 @@ class ApiHarness:
     clock: FixedClock
     services: Services
 
-    def post(self, path: str, body: object = None, token: str | None = None, raw: str | None = None):
+    def post(
+        self,
+        path: str,
+        body: object = None,
+        token: str | None = None,
+        raw: str | None = None,
+        headers: dict | None = None,
+    ):
         if path == "/participants" and isinstance(body, dict) and "altcha" not in body:
             body = {**body, "altcha": self.solved_challenge()}
-        return self._send("post", path, body, token, raw)
+        return self._send("post", path, body, token, raw, headers)
+
+    def delete(self, path: str, body: object = None, headers: dict | None = None):
+        return self._send("delete", path, body, None, None, headers)
 
     def solved_challenge(self) -> str:
         """What the page's widget sends: a registration without ``altcha`` in its body gets
@@ -62,6 +72,13 @@ class ApiHarness:
 
     def get(self, path: str, token: str | None = None, headers: dict | None = None):
         return self.client.http.get(path, headers=self._headers(token, headers))
+
+    def with_settings(self, sms=None, **changes: object) -> None:
+        """Serve the following requests with changed settings (``limits=...``,
+        ``rate_limits=False``), as a deployment with other values would."""
+        settings = replace(self.services.settings, **changes)
+        self.services = build_services(settings=settings, clock=self.clock, sms=sms)
+        use_services(self.services)
 
     def set_rules(self, **rules: object) -> None:
         """Change the contest's rules as an organizer would in the stored contest (a
