@@ -32,6 +32,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "CHALLENGE_REQUIRED": "Cần hoàn tất bước xác minh chống máy tự động trước khi đăng ký. Hãy thử lại.",
     "PHONE_CODE_REQUIRED": "Cần nhập mã xác minh gồm 6 chữ số đã gửi qua tin nhắn đến số điện thoại.",
     "PHONE_CODE_INVALID": "Mã xác minh không đúng hoặc đã hết hạn. Hãy kiểm tra tin nhắn hoặc xin mã mới.",
+    "PHONE_VERIFICATION_OFF": "Cuộc thi này không dùng mã xác minh qua tin nhắn.",
     "ROUND_PUBLISHED": "Kết quả tuần thi đã được công bố nên không thể thay đổi.",
     "PARTICIPANT_NOT_FOUND": "Không tìm thấy người dự thi có số CCCD này.",
     "INTERNAL_ERROR": "Hệ thống gặp lỗi ngoài dự kiến. Câu trả lời đã lưu không bị mất; vui lòng thử lại.",

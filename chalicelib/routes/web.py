@@ -8,6 +8,7 @@ media handling; compression is left to API Gateway (``minimum_compression_size``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from chalice import Blueprint, Response
 
 from chalicelib.errors import ContestError
+from chalicelib.settings import ConfigurationError, Settings, get_settings
 
 web_routes = Blueprint(__name__)
 
@@ -29,34 +31,75 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml; charset=utf-8",
 }
 
-# The city portal (a *.gov.vn site) shows the page in an iframe; nobody else may frame it.
-FRAME_ANCESTORS = "'self' https://*.gov.vn"
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        # The registration widget solves its proof of work in web workers loaded from our
-        # origin (never blob:). Safari before 15.5 knows no worker-src and reads child-src
-        # for workers; child-src would also admit frames, which frame-src keeps out.
-        "worker-src 'self'",
-        "child-src 'self'",
-        "frame-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        f"frame-ancestors {FRAME_ANCESTORS}",
-    )
+# The page may be framed by itself and by the origins of ``settings.embed_origins`` (the city
+# portal); nobody else. A source expression of CSP: scheme, host (a leading "*." allowed), port.
+_EMBED_ORIGIN = re.compile(
+    r"^https?://(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?$", re.IGNORECASE
 )
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+
+
+def frame_ancestors(settings: Settings) -> str:
+    """``'self'`` and the embedding origins; a malformed one fails loudly, since it could
+    otherwise end the directive early (``;``) or open framing to any site."""
+    for origin in settings.embed_origins:
+        if not _EMBED_ORIGIN.match(origin):
+            raise ConfigurationError(
+                f"EMBED_ORIGINS: {origin!r} is not an origin such as https://example.gov.vn"
+            )
+    return " ".join(("'self'", *settings.embed_origins))
+
+
+def content_security_policy(settings: Settings) -> str:
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self'",
+            # The registration widget solves its proof of work in web workers loaded from our
+            # origin (never blob:). Safari before 15.5 knows no worker-src and reads child-src
+            # for workers; child-src would also admit frames, which frame-src keeps out.
+            "worker-src 'self'",
+            "child-src 'self'",
+            "frame-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors(settings)}",
+        )
+    )
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers of every page and asset response. HSTS only where the site is HTTPS
+    (``settings.strict_transport_security``; off on the local stack)."""
+    headers = {"Content-Security-Policy": content_security_policy(settings), **BASE_HEADERS}
+    if settings.strict_transport_security:
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return headers
+
+
+@functools.cache
+def page_headers() -> dict[str, str]:
+    """:func:`security_headers` of this process's settings, built once (settings are read
+    lazily, so importing this module reads no environment)."""
+    return security_headers(get_settings())
+
+
+def __getattr__(name: str) -> object:
+    """``SECURITY_HEADERS``, as older callers (benchmarks/challenge_solve.py) import it."""
+    if name == "SECURITY_HEADERS":
+        return page_headers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -166,7 +209,7 @@ def get_site() -> Site:
 def _respond(asset: Asset, cache_control: str) -> Response:
     etag = f'"{asset.digest}"'
     headers = {
-        **SECURITY_HEADERS,
+        **page_headers(),
         "Cache-Control": cache_control,
         "ETag": etag,
         "Vary": "Accept-Encoding",
@@ -180,7 +223,7 @@ def _respond(asset: Asset, cache_control: str) -> Response:
 
 def _not_found() -> Response:
     error = ContestError("NOT_FOUND", 404)
-    headers = {**SECURITY_HEADERS, "Content-Type": "application/json; charset=utf-8"}
+    headers = {**page_headers(), "Content-Type": "application/json; charset=utf-8"}
     return Response(body=error.to_body(), status_code=404, headers=headers)
 
 
@@ -190,7 +233,8 @@ def index_page() -> Response:
     # "/api" without its slash would resolve the page's relative URLs against the host root.
     path = (request.context or {}).get("path") or "/"
     if not path.endswith("/"):
-        return Response(body="", status_code=301, headers={"Location": path.rsplit("/", 1)[-1] + "/"})
+        location = path.rsplit("/", 1)[-1] + "/"
+        return Response(body="", status_code=301, headers={**page_headers(), "Location": location})
     embed = (request.query_params or {}).get("embed") == "1"
     return _respond(get_site().index[embed], REVALIDATE)
 
