@@ -46,6 +46,13 @@
     const time = `${pad(p.hour)}:${pad(p.minute)}${withSeconds ? `:${pad(p.second)}` : ''}`;
     return `${time} ngày ${pad(p.day)}/${pad(p.month)}/${p.year}`;
   }
+  // The short form of lists: "16:30 19/12/2021".
+  function fmtShort(iso) {
+    if (!iso) return '';
+    const p = vnParts(Date.parse(iso));
+    return `${pad(p.hour)}:${pad(p.minute)} ${pad(p.day)}/${pad(p.month)}/${p.year}`;
+  }
+  const fmtDecimal = (n) => String(n).replace('.', ',');
   function fmtCountdown(ms) {
     let s = Math.max(0, Math.ceil(ms / 1000));
     const days = Math.floor(s / 86400); s %= 86400;
@@ -95,6 +102,10 @@
     ATTEMPT_CLOSED: 'Lượt thi đã hết giờ. Các câu trả lời đã lưu vẫn được tính khi tuần thi kết thúc.',
     RESULTS_NOT_PUBLISHED: 'Kết quả chưa được công bố.',
     SERVICE_BUSY: 'Hệ thống đang bận, vui lòng thử lại sau ít giây.',
+    // The server sends its own text with each code; these stand in if a reply has none.
+    TOO_MANY_ATTEMPTS: 'Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút.',
+    CHALLENGE_REQUIRED: 'Cần hoàn tất bước xác minh trước khi đăng ký. Hãy thử lại.',
+    HTTP_429: 'Hệ thống đang bận, vui lòng thử lại sau ít giây.',
   };
 
   class ApiError extends Error {
@@ -335,7 +346,11 @@
           h('li', null, `Mỗi tuần bạn được thi tối đa ${rules.max_attempts_per_round} lượt; lượt có kết quả tốt nhất được dùng để xét giải.`),
           h('li', null, 'Câu trả lời được lưu ngay khi bạn chọn. Mất mạng hay lỡ tải lại trang, bạn vẫn làm tiếp được lượt đang dở.'),
           h('li', null, `Cuối bài có câu dự đoán: “${rules.prediction_question}”. Đáp án đúng là tổng số lượt bài đã nộp trong tuần, kể cả bài hệ thống tự nộp khi hết giờ; câu này giúp phân định khi nhiều người có cùng số câu đúng.`),
-          h('li', null, 'Xếp giải: mỗi người lấy lượt tốt nhất; nhiều câu đúng hơn xếp trên; bằng nhau thì dự đoán gần đúng hơn xếp trên; vẫn bằng nhau thì ai làm nhanh hơn, rồi ai nộp sớm hơn xếp trên. Mỗi người nhận tối đa một giải mỗi tuần.'))),
+          h('li', null, 'Xếp giải: mỗi người lấy lượt tốt nhất; nhiều câu đúng hơn xếp trên; bằng nhau thì dự đoán gần đúng hơn xếp trên; vẫn bằng nhau thì ai làm nhanh hơn, rồi ai nộp sớm hơn xếp trên. Mỗi người nhận tối đa một giải mỗi tuần.'),
+          h('li', null, disclosureRule(rules)),
+          rules.min_seconds_per_question > 0
+            ? h('li', null, `Lượt thi trả lời nhanh hơn ${fmtDecimal(rules.min_seconds_per_question)} giây một câu (tính trung bình) vẫn được ghi nhận nhưng không được xét giải.`)
+            : null)),
       h('section', { class: 'card', 'aria-labelledby': 'h-prizes' },
         h('h2', { id: 'h-prizes' }, 'Giải thưởng'),
         h('h3', null, 'Giải cá nhân (mỗi tuần)'), prizeList(contest.prizes.individual),
@@ -768,6 +783,7 @@
           h('li', null, `${rules.questions_per_attempt} câu hỏi, làm trong ${Math.round(rules.time_limit_seconds / 60)} phút. Đồng hồ chạy ngay khi bấm nút.`),
           h('li', null, 'Chạm vào đáp án để chọn; câu trả lời được lưu tự động.'),
           h('li', null, 'Cuối bài có câu dự đoán, sau đó bấm “Nộp bài”.'),
+          rules.score_visibility === 'at_submit' ? null : h('li', null, 'Nộp bài xong, bạn nhận mã biên nhận; điểm được công bố sau khi tuần thi kết thúc.'),
           left != null ? h('li', null, hasOpen ? 'Bạn đang có một lượt làm dở.' : `Bạn còn ${left}/${rules.max_attempts_per_round} lượt trong tuần này.`) : null),
         h('p', { class: 'actions' }, startButton));
     }
@@ -1047,10 +1063,11 @@
     function finish(result) {
       state.over = true;
       state.savedVersion = state.version;
-      store.set(`res.${id}`, Object.assign({ round_id: round.id }, result));
+      justSubmitted = Object.assign({ round_id: round.id }, result);
+      store.set(`res.${id}`, justSubmitted);
       store.del(`ans.${id}`);
       store.del(`open.${round.id}`);
-      flash = 'Bài thi đã được nộp.';
+      if (result.correct != null) flash = 'Bài thi đã được nộp.'; // otherwise the heading says so
       go(`luot/${id}`, { replace: true });
     }
 
@@ -1076,13 +1093,73 @@
   }
 
   // ---------- receipt ----------
+  let justSubmitted = null; // the submit reply, for the receipt screen that follows
+  // The server says whether the score and the correct answers may be shown yet
+  // (score_visible, review_visible) and from when (…_from, Vietnam time); the page only words it.
+  const when = (iso) => (iso ? ` lúc ${fmtDateTime(iso)}` : '');
+
+  function disclosureRule(rules) {
+    const score = rules.score_visibility === 'at_submit'
+      ? 'Nộp bài xong, bạn thấy ngay số câu đúng.'
+      : 'Nộp bài xong, bạn nhận mã biên nhận; điểm được công bố sau khi tuần thi kết thúc.';
+    const review = rules.review_visibility === 'after_close'
+      ? 'Đáp án đúng được công bố sau khi tuần thi kết thúc.'
+      : 'Đáp án đúng được công bố sau khi kết thúc tuần thi cuối cùng.';
+    return `${score} ${review}`;
+  }
+
+  // Sentences on what is still to come for a submitted attempt: {score, review}, each or null.
+  function disclosure(a, rules) {
+    const afterContest = rules.review_visibility !== 'after_close';
+    if (!a.score_visible && !a.review_visible && !afterContest) {
+      return { score: `Điểm và đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(a.score_visible_from)}.`, review: null };
+    }
+    const score = a.score_visible ? null : `Điểm của bạn sẽ được công bố sau khi tuần thi kết thúc${when(a.score_visible_from)}.`;
+    let review = null;
+    if (!a.review_visible) {
+      const at = a.review_visible_from ? ` (${fmtDateTime(a.review_visible_from)})` : '';
+      review = afterContest
+        ? `Đáp án đúng sẽ được công bố sau khi kết thúc tuần thi cuối cùng${at}.`
+        : `Đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(a.review_visible_from)}.`;
+    }
+    return { score, review };
+  }
+
+  // The person's own attempt with the correct options (only once the server sends them).
+  function reviewBlock(a) {
+    const letter = (q, id) => String.fromCharCode(65 + q.options.findIndex((o) => o.id === id));
+    const right = a.review.filter((q) => q.chosen_option_id && q.chosen_option_id === q.correct_option_id).length;
+    return h('details', { class: 'review' },
+      h('summary', null, `Xem đáp án (${right}/${a.review.length} câu đúng)`),
+      h('ol', { class: 'review-list' }, a.review.map((q) => {
+        const correct = q.options.find((o) => o.id === q.correct_option_id);
+        const chosen = q.options.find((o) => o.id === q.chosen_option_id);
+        const ok = !!chosen && chosen === correct;
+        return h('li', { class: ok ? 'review-ok' : 'review-miss' },
+          h('p', { class: 'review-question' }, q.text),
+          h('p', null, h('span', { class: 'review-mark' }, ok ? 'Đúng' : 'Sai'), ' Bạn chọn: ',
+            chosen ? `${letter(q, chosen.id)}. ${chosen.text}` : '(không trả lời)'),
+          ok || !correct ? null : h('p', null, 'Đáp án đúng: ', h('strong', null, `${letter(q, correct.id)}. ${correct.text}`)),
+          q.source ? h('p', { class: 'hint' }, `Nguồn: ${q.source}`) : null);
+      })));
+  }
+
   async function viewReceipt(attemptId, isCurrent) {
     if (requireSignIn(`luot/${attemptId}`)) return;
     const contest = await loadContest();
-    let result = store.get(`res.${attemptId}`);
+    // The submit reply right after submitting; later the server's current view (the score
+    // comes once the round is closed, maybe earlier than announced); offline, the phone's copy.
+    let result = justSubmitted && justSubmitted.attempt_id === attemptId ? justSubmitted : null;
+    justSubmitted = null;
     if (!result) {
-      const me = (await api('GET', 'me', undefined, { auth: true })).data;
-      result = me.attempts.find((a) => a.attempt_id === attemptId);
+      const stored = store.get(`res.${attemptId}`);
+      try {
+        const me = (await api('GET', 'me', undefined, { auth: true })).data;
+        result = me.attempts.find((a) => a.attempt_id === attemptId) || stored;
+      } catch (e) {
+        if (!stored || e.code === 'UNAUTHORIZED') throw e;
+        result = stored;
+      }
     }
     if (!isCurrent()) return;
     if (!result || !result.receipt) {
@@ -1090,16 +1167,24 @@
       return;
     }
     const round = contest.rounds.find((r) => r.id === result.round_id);
-    screen('Kết quả lượt thi',
-      h('h1', null, 'Kết quả lượt thi'),
+    const later = disclosure(result, contest.rules);
+    const scored = result.correct != null; // sent only once the score may be shown
+    const title = scored ? 'Kết quả lượt thi' : 'Bài thi đã được nộp';
+    screen(title,
+      h('h1', null, title),
       h('div', { class: 'card result' },
-        h('p', { class: 'score' }, h('strong', null, `${result.correct}/${result.total}`), ' câu trả lời đúng'),
+        scored
+          ? h('p', { class: 'score' }, h('strong', null, `${result.correct}/${result.total}`), ' câu trả lời đúng')
+          : h('p', { class: 'score-later' }, later.score || 'Điểm của bạn sẽ được công bố sau khi tuần thi kết thúc.'),
         h('dl', { class: 'facts' },
           round ? [h('dt', null, 'Tuần thi'), h('dd', null, round.name)] : null,
+          h('dt', null, 'Đã trả lời'), h('dd', { class: 'answered-count' }, `${result.answered}/${result.total} câu`),
           h('dt', null, 'Thời gian làm bài'), h('dd', null, fmtDuration(result.duration_ms)),
           h('dt', null, 'Nộp lúc'), h('dd', null, fmtDateTime(result.submitted_at, true)),
           h('dt', null, 'Mã biên nhận'), h('dd', null, h('code', { class: 'receipt' }, result.receipt))),
-        h('p', { class: 'hint' }, 'Hãy lưu mã biên nhận: đó là bằng chứng bài của bạn đã được ghi nhận đúng lúc nộp.')),
+        h('p', { class: 'hint' }, 'Hãy lưu mã biên nhận: đó là bằng chứng bài của bạn đã được ghi nhận đúng lúc nộp.'),
+        later.review ? h('p', { class: 'review-later' }, later.review) : null,
+        result.review ? reviewBlock(result) : null),
       h('p', { class: 'actions' },
         round && round.status === 'open' ? h('a', { class: 'btn primary', href: `#/thi/${round.id}` }, 'Thi lượt khác') : null,
         h('a', { class: 'btn', href: '#/ca-nhan' }, 'Lịch sử dự thi'),
@@ -1119,8 +1204,12 @@
         h('h2', { id: `h-me-${r.id}` }, r.name),
         h('ol', { class: 'attempts' }, attempts.map((a) => h('li', null,
           a.status === 'submitted'
-            ? [h('strong', null, `${a.correct}/${a.total} câu đúng`), ` · ${fmtDuration(a.duration_ms)} · nộp lúc ${fmtDateTime(a.submitted_at, true)}`,
-              h('br'), 'Mã biên nhận: ', h('code', { class: 'receipt' }, a.receipt)]
+            ? [a.correct != null
+              ? h('strong', null, `${a.correct}/${a.total} câu đúng`)
+              : h('strong', null, a.score_visible_from ? `Chờ công bố điểm (sau ${fmtShort(a.score_visible_from)})` : 'Chờ công bố điểm'),
+            ` · đã trả lời ${a.answered}/${a.total} câu · ${fmtDuration(a.duration_ms)} · nộp lúc ${fmtDateTime(a.submitted_at, true)}`,
+            h('br'), 'Mã biên nhận: ', h('code', { class: 'receipt' }, a.receipt),
+            a.review ? reviewBlock(a) : null]
             : [h('strong', null, 'Đang làm dở'), r.status === 'open' ? [' · ', h('a', { href: `#/thi/${r.id}` }, 'Tiếp tục làm bài')] : ' · câu trả lời đã lưu được tính khi tuần thi kết thúc']))),
         r.status === 'published' ? h('p', null, h('a', { href: `#/ket-qua/${r.id}` }, `Xem kết quả ${r.name}`)) : null);
     }).filter(Boolean);
@@ -1134,6 +1223,7 @@
           h('dt', null, 'Nơi công tác'), h('dd', null, p.workplace)),
         h('p', { class: 'actions' }, signOut)),
       h('h2', null, 'Lịch sử dự thi'),
+      me.attempts.some((a) => a.status === 'submitted' && !a.review) ? h('p', { class: 'hint' }, disclosureRule(contest.rules)) : null,
       rows.length ? rows : h('p', null, 'Bạn chưa dự thi lượt nào. ', h('a', { href: '#/' }, 'Xem các tuần thi')));
   }
 

@@ -40,6 +40,11 @@ ROUTES = [
     ("get", "/rounds/{id}/results"),
     ("patch", "/admin/rounds/{id}"),
     ("put", "/admin/exclusions"),
+    ("get", "/challenge"),
+    ("post", "/phone-codes"),
+    ("post", "/admin/rounds/{id}/disqualifications"),
+    ("delete", "/admin/rounds/r1/disqualifications/{id}"),
+    ("delete", "/admin/participants/{id}"),
 ]
 
 
@@ -72,6 +77,7 @@ def test_no_input_gets_a_server_error(api, route, body, identifier, as_admin, to
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=BODIES)
 def test_no_answers_body_gets_a_server_error_on_a_real_attempt(api, body):
+    api.with_settings(rate_limits=False)  # one client registers a person per example
     token = api.post("/participants", registration()).json_body["token"]
     attempt = api.post("/rounds/r1/attempts", {}, token).json_body
     raw = body if isinstance(body, str) else json.dumps(body)
@@ -94,3 +100,51 @@ ODD_VALUES = [None, True, 0, -1, 1.5, "", "x" * 300, [], ["a"], {}, {"a": 1}]
 def test_every_registration_field_of_every_json_type_is_a_4xx(api, field, value):
     response = api.post("/participants", {**registration(), field: value})
     assert response.status_code < 500, response.body
+
+
+BODY_ROUTES = [(m, p.replace("{id}", "r1")) for m, p in ROUTES if m != "get"]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+def test_deeply_nested_json_is_a_400_on_every_route_that_takes_a_body(api, method, path):
+    nested = "[" * 5000 + "]" * 5000
+    headers = {"Content-Type": "application/json", **ADMIN}
+    response = getattr(api.client.http, method)(path, body=nested, headers=headers)
+    assert response.status_code in (400, 401, 404, 409), (path, response.body)
+    assert response.json_body["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\ud800x", "Nguy\u1ec5n\u202eA", "An\u200bB", "Bình\u0000", "A\u2066B", "\ufeffAn"],
+    ids=["surrogate", "bidi-override", "zero-width", "nul", "isolate", "bom"],
+)
+def test_a_name_that_could_break_or_disguise_a_page_is_refused(api, name):
+    raw = json.dumps({**registration(full_name="NAME"), "altcha": api.solved_challenge()})
+    raw = raw.replace('"NAME"', json.dumps(name))  # JSON may carry a lone surrogate
+    response = api.post("/participants", raw=raw)
+    assert response.status_code == 400 and response.json_body["error"]["field"] == "full_name"
+
+
+def test_a_name_is_stored_in_nfc(api):
+    token = api.post("/participants", registration(full_name="Nguye\u0302\u0303n Văn An")).json_body["token"]
+    assert api.get("/me", token).json_body["participant"]["full_name"] == "Nguyễn Văn An"
+
+
+@settings(
+    max_examples=EXAMPLES // 3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(field=st.sampled_from(["full_name", "workplace"]), text=st.text(max_size=40))
+def test_any_text_is_refused_or_shown_by_every_route_that_shows_it(api, field, text):
+    api.with_settings(rate_limits=False)
+    body = {**registration(), field: text, "altcha": api.solved_challenge()}
+    response = api.post("/participants", raw=json.dumps(body))
+    if response.status_code != 201:
+        assert 400 <= response.status_code < 500 and response.json_body["error"]["code"]
+        return
+    token = response.json_body["token"]
+    attempt = api.post("/rounds/r1/attempts", {}, token).json_body
+    api.post(f"/attempts/{attempt['attempt_id']}/submit", {}, token)
+    for reply in (api.get("/me", token), api.get("/admin/rounds/r1/ranking", headers=ADMIN)):
+        assert reply.status_code == 200
+        json.dumps(reply.json_body, ensure_ascii=False).encode("utf-8")

@@ -22,6 +22,20 @@ import pytest
 
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, MOBILE, Stack, missing
 
+CLOSES_ROUND_1 = "closes_round_1"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", f"{CLOSES_ROUND_1}: closes round 1, which the other journeys need open; runs after them"
+    )
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The stack lives for the whole run and a closed round never reopens, so a test that
+    closes round 1 runs last (a stable sort: every other test keeps its place)."""
+    items.sort(key=lambda item: item.get_closest_marker(CLOSES_ROUND_1) is not None)
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:

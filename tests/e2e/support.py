@@ -1,11 +1,12 @@
 """What the e2e tests share besides fixtures: the app as a JSON client, people to register,
-screenshots at two widths and the axe-core check."""
+steps on the page, screenshots at two widths and the axe-core check."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.altcha_solver import solve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -146,7 +150,10 @@ def new_person(full_name: str = "Nguyễn Thị Hoa") -> Person:
 
 
 def register(stack: Stack, person: Person) -> str:
-    """Register through the API (for tests about later screens); returns the token."""
+    """Register through the API (for tests about later screens), solving the proof of work
+    as the page's widget does; returns the token."""
+    status, challenge = stack.call("GET", "challenge")
+    assert status == 200, challenge
     status, body = stack.call(
         "POST",
         "participants",
@@ -159,6 +166,7 @@ def register(stack: Stack, person: Person) -> str:
             "unit_id": person.unit_id,
             "workplace": person.workplace,
             "consent": True,
+            "altcha": solve(challenge),
         },
     )
     assert status == 201, body
@@ -176,3 +184,34 @@ def run_axe(tab) -> list[dict]:
         ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
     )
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+# ---- steps on the page ----
+QUESTIONS = 20
+
+
+def answer_current_question(page, number: int, option: int = 0) -> None:
+    """Tap an option of question ``number`` (1-based); one tap moves on to the next one."""
+    expect(page.get_by_role("heading", name=f"Câu {number}/{QUESTIONS}")).to_be_visible()
+    page.locator(".option").nth(option).click()
+    following = f"Câu {number + 1}/{QUESTIONS}" if number < QUESTIONS else "Câu dự đoán"
+    expect(page.get_by_role("heading", name=following)).to_be_visible()
+
+
+def fill_registration(page, person) -> None:
+    page.get_by_label("Họ và tên").fill(person.full_name)
+    page.get_by_label("Số căn cước công dân (CCCD)").fill(person.national_id)
+    page.get_by_label("Ngày sinh").fill(person.date_of_birth)
+    page.get_by_label("Nữ" if person.gender == "female" else "Nam", exact=True).check()
+    page.get_by_label("Số điện thoại").fill(person.phone)
+    page.get_by_label("Phường, xã dự thi").select_option(person.unit_id)
+    page.get_by_label("Nơi công tác, học tập").fill(person.workplace)
+    page.get_by_label(re.compile("Tôi đồng ý")).check()
+
+
+def sign_in(page, stack, person) -> None:
+    page.goto(stack.base_url + "#/dang-nhap")
+    page.get_by_label("Số căn cước công dân (CCCD)").fill(person.national_id)
+    page.get_by_label("Số điện thoại đã đăng ký").fill(person.phone)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("link", name="Cá nhân")).to_be_visible()
