@@ -1109,18 +1109,31 @@
   }
 
   // Sentences on what is still to come for a submitted attempt: {score, review}, each or null.
+  // Between the announced time and the server's close (a few minutes) the time has passed.
   function disclosure(a, rules) {
+    const passed = (iso) => !!iso && Date.parse(iso) <= clock.now();
     const afterContest = rules.review_visibility !== 'after_close';
+    const from = a.score_visible_from;
     if (!a.score_visible && !a.review_visible && !afterContest) {
-      return { score: `Điểm và đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(a.score_visible_from)}.`, review: null };
+      return {
+        score: passed(from)
+          ? `Tuần thi đã kết thúc lúc ${fmtDateTime(from)}; điểm và đáp án đúng sẽ được công bố sau ít phút.`
+          : `Điểm và đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(from)}.`,
+        review: null,
+      };
     }
-    const score = a.score_visible ? null : `Điểm của bạn sẽ được công bố sau khi tuần thi kết thúc${when(a.score_visible_from)}.`;
+    let score = null;
+    if (!a.score_visible) {
+      score = passed(from)
+        ? `Tuần thi đã kết thúc lúc ${fmtDateTime(from)}; điểm của bạn sẽ được công bố sau ít phút.`
+        : `Điểm của bạn sẽ được công bố sau khi tuần thi kết thúc${when(from)}.`;
+    }
     let review = null;
     if (!a.review_visible) {
-      const at = a.review_visible_from ? ` (${fmtDateTime(a.review_visible_from)})` : '';
+      const at = a.review_visible_from && !passed(a.review_visible_from) ? a.review_visible_from : null;
       review = afterContest
-        ? `Đáp án đúng sẽ được công bố sau khi kết thúc tuần thi cuối cùng${at}.`
-        : `Đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(a.review_visible_from)}.`;
+        ? `Đáp án đúng sẽ được công bố sau khi kết thúc tuần thi cuối cùng${at ? ` (${fmtDateTime(at)})` : ''}.`
+        : `Đáp án đúng sẽ được công bố sau khi tuần thi kết thúc${when(at)}.`;
     }
     return { score, review };
   }
@@ -1176,13 +1189,15 @@
         scored
           ? h('p', { class: 'score' }, h('strong', null, `${result.correct}/${result.total}`), ' câu trả lời đúng')
           : h('p', { class: 'score-later' }, later.score || 'Điểm của bạn sẽ được công bố sau khi tuần thi kết thúc.'),
+        h('div', { class: 'receipt-box' },
+          h('p', { class: 'receipt-label' }, 'Mã biên nhận'),
+          h('code', { class: 'receipt receipt-code' }, result.receipt),
+          h('p', { class: 'hint' }, 'Hãy lưu mã này: đó là bằng chứng bài của bạn đã được ghi nhận đúng lúc nộp.')),
         h('dl', { class: 'facts' },
           round ? [h('dt', null, 'Tuần thi'), h('dd', null, round.name)] : null,
           h('dt', null, 'Đã trả lời'), h('dd', { class: 'answered-count' }, `${result.answered}/${result.total} câu`),
           h('dt', null, 'Thời gian làm bài'), h('dd', null, fmtDuration(result.duration_ms)),
-          h('dt', null, 'Nộp lúc'), h('dd', null, fmtDateTime(result.submitted_at, true)),
-          h('dt', null, 'Mã biên nhận'), h('dd', null, h('code', { class: 'receipt' }, result.receipt))),
-        h('p', { class: 'hint' }, 'Hãy lưu mã biên nhận: đó là bằng chứng bài của bạn đã được ghi nhận đúng lúc nộp.'),
+          h('dt', null, 'Nộp lúc'), h('dd', null, fmtDateTime(result.submitted_at, true))),
         later.review ? h('p', { class: 'review-later' }, later.review) : null,
         result.review ? reviewBlock(result) : null),
       h('p', { class: 'actions' },
@@ -1208,7 +1223,7 @@
               ? h('strong', null, `${a.correct}/${a.total} câu đúng`)
               : h('strong', null, a.score_visible_from ? `Chờ công bố điểm (sau ${fmtShort(a.score_visible_from)})` : 'Chờ công bố điểm'),
             ` · đã trả lời ${a.answered}/${a.total} câu · ${fmtDuration(a.duration_ms)} · nộp lúc ${fmtDateTime(a.submitted_at, true)}`,
-            h('br'), 'Mã biên nhận: ', h('code', { class: 'receipt' }, a.receipt),
+            h('br'), 'Mã biên nhận: ', h('code', { class: 'receipt receipt-code' }, a.receipt),
             a.review ? reviewBlock(a) : null]
             : [h('strong', null, 'Đang làm dở'), r.status === 'open' ? [' · ', h('a', { href: `#/thi/${r.id}` }, 'Tiếp tục làm bài')] : ' · câu trả lời đã lưu được tính khi tuần thi kết thúc']))),
         r.status === 'published' ? h('p', null, h('a', { href: `#/ket-qua/${r.id}` }, `Xem kết quả ${r.name}`)) : null);

@@ -140,6 +140,9 @@ def test_receipt_without_score_until_the_round_is_closed_then_the_score_in_histo
     expect(page.locator(".score")).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text("câu trả lời đúng")
     screenshot(page, "13-receipt")
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phones still in use
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "horizontal scrolling at 320 px"
+    page.set_viewport_size(PHONE)
 
     # AND the receipt screen has no serious or critical accessibility findings (axe-core needs
     # a tab without CSP; the same person's session, the receipt as the server gives it)
