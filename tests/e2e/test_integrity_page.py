@@ -188,4 +188,9 @@ def test_receipt_without_score_until_the_round_is_closed_then_the_score_in_histo
     expect(page.get_by_role("heading", name="Kết quả lượt thi")).to_be_visible()
     expect(page.locator(".score")).to_have_text(f"{scored['correct']}/{QUESTIONS} câu trả lời đúng")
     expect(page.locator(".score-later")).to_have_count(0)
+    if "review" in scored:
+        expect(page.locator(".result details.review")).to_have_count(1)
+        expect(page.locator(".review-later")).to_have_count(0)
+    else:
+        expect(page.locator(".review-later")).to_contain_text("sau khi kết thúc tuần thi cuối cùng")
     screenshot(page, "16-receipt-score")
