@@ -1148,10 +1148,11 @@
         const correct = q.options.find((o) => o.id === q.correct_option_id);
         const chosen = q.options.find((o) => o.id === q.chosen_option_id);
         const ok = !!chosen && chosen === correct;
-        return h('li', { class: ok ? 'review-ok' : 'review-miss' },
+        return h('li', { class: ok ? 'review-ok' : (chosen ? 'review-miss' : 'review-skip') },
           h('p', { class: 'review-question' }, q.text),
-          h('p', null, h('span', { class: 'review-mark' }, ok ? 'Đúng' : 'Sai'), ' Bạn chọn: ',
-            chosen ? `${letter(q, chosen.id)}. ${chosen.text}` : '(không trả lời)'),
+          chosen
+            ? h('p', null, h('span', { class: 'review-mark' }, ok ? 'Đúng' : 'Sai'), ` Bạn chọn: ${letter(q, chosen.id)}. ${chosen.text}`)
+            : h('p', null, h('span', { class: 'review-mark' }, 'Bỏ trống'), ' Bạn không trả lời câu này.'),
           ok || !correct ? null : h('p', null, 'Đáp án đúng: ', h('strong', null, `${letter(q, correct.id)}. ${correct.text}`)),
           q.source ? h('p', { class: 'hint' }, `Nguồn: ${q.source}`) : null);
       })));
