@@ -40,7 +40,9 @@ def main() -> int:
     args = parser.parse_args()
     units = ["bach-quang", "cai-dan", "chau-son", "luong-son", "mo-che", "pho-co", "thang-loi"]
     # A load test of the deadline: the limits on fake accounts are off, as docs/design.md says.
-    with running_stack(name="burst", extra_env={"RATE_LIMITS": "off", "REGISTRATION_CHALLENGE": "off"}) as stack:
+    with running_stack(
+        name="burst", extra_env={"RATE_LIMITS": "off", "REGISTRATION_CHALLENGE": "off"}
+    ) as stack:
         now = dt.datetime.now(VIETNAM).replace(microsecond=0)
         stack.admin(
             "PATCH",
