@@ -12,6 +12,7 @@ from chalicelib.integrity.limits import Guard
 from chalicelib.integrity.phone import PhoneCodes, SmsSender, sender_for
 from chalicelib.integrity.review import PrizeReview
 from chalicelib.lifecycle import RoundLifecycle
+from chalicelib.organizers.service import OrganizerService
 from chalicelib.participants import ParticipantService
 from chalicelib.registration import RegistrationService
 from chalicelib.settings import Settings, get_settings
@@ -26,6 +27,7 @@ class Services:
     participants: ParticipantService
     registration: RegistrationService
     review: PrizeReview
+    organizers: OrganizerService
     admin: AdminService
     lifecycle: RoundLifecycle
 
@@ -56,6 +58,7 @@ def build_services(
         catalog=catalog,
         participants=participants,
         registration=RegistrationService(**common, guard=guard, phone_codes=phone_codes),
+        organizers=OrganizerService(**common),
         admin=AdminService(**common),
         review=review,
         lifecycle=RoundLifecycle(**common, participants=participants, review=review),

@@ -11,10 +11,17 @@ class ContestError(Exception):
     status = 400
 
     def __init__(
-        self, code: str, status: int | None = None, *, field: str | None = None, detail: str | None = None
+        self,
+        code: str,
+        status: int | None = None,
+        *,
+        field: str | None = None,
+        detail: str | None = None,
+        message_key: str | None = None,
     ) -> None:
         super().__init__(code)
         self.code = code
+        self.message_key = message_key
         if status is not None:
             self.status = status
         self.field = field
@@ -22,7 +29,7 @@ class ContestError(Exception):
 
     @property
     def message(self) -> str:
-        base = ERROR_MESSAGES.get(self.code, ERROR_MESSAGES["VALIDATION_ERROR"])
+        base = ERROR_MESSAGES.get(self.message_key or self.code, ERROR_MESSAGES["VALIDATION_ERROR"])
         return f"{base} ({self.detail})" if self.detail else base
 
     def to_body(self) -> dict:

@@ -36,5 +36,12 @@ ERROR_MESSAGES: dict[str, str] = {
     "ROUND_PUBLISHED": "Kết quả tuần thi đã được công bố nên không thể thay đổi.",
     "PARTICIPANT_NOT_FOUND": "Không tìm thấy người dự thi có số CCCD này.",
     "INTERNAL_ERROR": "Hệ thống gặp lỗi ngoài dự kiến. Câu trả lời đã lưu không bị mất; vui lòng thử lại.",
+    "ORGANIZER_INVALID_CREDENTIALS": "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "WRONG_CURRENT_PASSWORD": "Mật khẩu hiện tại không đúng.",
+    "ALREADY_EXISTS": "Tên đăng nhập này đã có người dùng.",
+    "ORGANIZER_NOT_FOUND": "Không tìm thấy tài khoản này.",
+    "CONFLICT": "Dữ liệu vừa được người khác thay đổi. Hãy tải lại rồi thử lại.",
+    "EXCLUSION_AUTOMATIC": "CCCD này thuộc một tài khoản Ban Tổ chức nên tự động không được dự thi; hãy đổi tài khoản.",
+    "EXCLUSION_NOT_FOUND": "CCCD này không có trong danh sách không được dự thi.",
     "SERVICE_BUSY": "Hệ thống đang bận, vui lòng thử lại sau ít giây. Câu trả lời của bạn chưa bị mất.",
 }

@@ -17,6 +17,8 @@ from chalicelib.domain import identity, timing, tokens
 from chalicelib.errors import ContestError, validation_error
 from chalicelib.integrity.limits import Guard
 from chalicelib.integrity.phone import PhoneCodes
+from chalicelib.organizers import policy
+from chalicelib.organizers.policy import Actor
 from chalicelib.settings import Settings
 from chalicelib.validation import national_id_field, require_object, text_field
 
@@ -150,7 +152,7 @@ class RegistrationService:
             raise ContestError("UNAUTHORIZED", 401)
         return participant_id
 
-    def release(self, national_id: str, body: object, actor: str) -> dict:
+    def release(self, national_id: str, body: object, actor: Actor) -> dict:
         """Give a CCCD back to its owner after an organizer checked the person's card: the
         registration is archived, its attempts never win, the owner can register."""
         national_id = national_id_field(national_id)
@@ -159,19 +161,25 @@ class RegistrationService:
         registration = self._repository.get_registration(tokens.participant_id_for(self._secret, national_id))
         if registration is None or registration.state != "active":
             raise ContestError("PARTICIPANT_NOT_FOUND", 404, field="national_id")
+        policy.authorize(actor, "participants.release", registration.unit_id)  # a ward: its own people
         now = self._clock.now_ms()
         if not self._repository.release_registration(
-            registration, reason=reason, actor=actor, contest_id=self._settings.contest_id, now_ms=now
+            registration,
+            reason=reason,
+            actor=actor.username,
+            contest_id=self._settings.contest_id,
+            now_ms=now,
         ):
             raise ContestError("PARTICIPANT_NOT_FOUND", 404, field="national_id")
         masked = identity.mask_national_id(national_id)
         self._repository.record_audit(
             self._settings.contest_id,
             now,
-            actor,
+            actor.username,
             "participant.release",
             masked,
             {"reason": reason, "unit_id": registration.unit_id, "generation": registration.generation},
+            role=actor.role,
         )
         self._catalog.forget()
         return {"released": True, "national_id_masked": masked, "unit_id": registration.unit_id}

@@ -28,17 +28,20 @@ def _number(image: dict | None, name: str) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-def newly_submitted(old_image: dict | None, new_image: dict | None) -> tuple[str, str, str, str, int] | None:
-    """(round_id, unit_id, attempt_id, participant_id, correct) when this change is the one
-    that submitted an attempt; None for any other change or an incomplete image."""
+def newly_submitted(
+    old_image: dict | None, new_image: dict | None
+) -> tuple[str, str, str, str, int, int] | None:
+    """(round_id, unit_id, attempt_id, participant_id, correct, submitted_at) when this change
+    is the one that submitted an attempt; None for any other change or an incomplete image."""
     if _string(new_image, "status") != "submitted" or _string(old_image, "status") == "submitted":
         return None
     names = ("round_id", "unit_id", "attempt_id", "participant_id")
     fields = tuple(_string(new_image, n) for n in names)
     correct = _number(new_image, "correct")
-    if not all(fields) or correct is None:
+    submitted_at = _number(new_image, "submitted_at")
+    if not all(fields) or correct is None or submitted_at is None:
         return None
-    return (*fields, correct)
+    return (*fields, correct, submitted_at)
 
 
 def count_submissions(records: Iterable[Any], repository: Repository, clock: Clock) -> dict[str, int]:

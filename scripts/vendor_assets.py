@@ -1,4 +1,5 @@
-"""Copy the ALTCHA widget from node_modules into the page's assets (run after ``npm ci``).
+"""Copy third-party browser files from node_modules into the pages' assets (run after ``npm ci``):
+the ALTCHA widget of the registration form and uPlot, the charts of the console's dashboard.
 
     .venv/bin/python scripts/vendor_assets.py           # write the files
     .venv/bin/python scripts/vendor_assets.py --check   # exit 1 when they differ from node_modules
@@ -7,9 +8,14 @@ The page's CSP allows no inline ``<style>``, no ``style=`` attribute and no ``bl
 so the widget's "external" build is used: the script without embedded CSS or workers
 (``altcha.js``), its stylesheet (``altcha.css``) and the SHA worker that solves the
 challenges (``altcha-worker.js``), all served from our origin. The page loads them only
-when the registration form is shown. Vendored files are committed so that a deploy does
-not depend on npm; the licence goes to ``third_party/`` (the web server serves only
-HTML, CSS, JS and SVG).
+when the registration form is shown.
+
+uPlot (``uplot.js``, its IIFE build defining ``window.uPlot``, and ``uplot.css``) draws on a
+canvas and sets styles through the CSSOM only, so it needs no CSP exception either; the
+console loads it only on the dashboard.
+
+Vendored files are committed so that a deploy does not depend on npm; the licences go to
+``third_party/`` (the web server serves only HTML, CSS, JS and SVG).
 """
 
 from __future__ import annotations
@@ -17,20 +23,51 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "node_modules" / "altcha"
 WEB = ROOT / "chalicelib" / "web"
 THIRD_PARTY = ROOT / "third_party"
 
-# (file in the npm package, vendored file)
-FILES = (
-    ("dist/external/altcha.min.js", WEB / "altcha.js"),
-    ("dist/external/altcha.css", WEB / "altcha.css"),
-    ("dist/workers/sha.js", WEB / "altcha-worker.js"),
+
+@dataclass(frozen=True)
+class Package:
+    npm_name: str
+    title: str  # how the banner and the licence file name it
+    files: tuple[tuple[str, Path], ...]  # (file in the npm package, vendored file)
+    licence: tuple[str, Path]  # (licence in the npm package, copy in third_party/)
+    note: str = ""  # added to the licence file
+    product: str = ""  # how the licence file names it, when not the title
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / "node_modules" / self.npm_name
+
+
+PACKAGES = (
+    Package(
+        npm_name="altcha",
+        title="ALTCHA",
+        files=(
+            ("dist/external/altcha.min.js", WEB / "altcha.js"),
+            ("dist/external/altcha.css", WEB / "altcha.css"),
+            ("dist/workers/sha.js", WEB / "altcha-worker.js"),
+        ),
+        licence=("LICENSE.txt", THIRD_PARTY / "altcha-LICENSE.txt"),
+        note="The script bundles the Svelte runtime (MIT License, Svelte contributors).\n",
+        product="ALTCHA widget",
+    ),
+    Package(
+        npm_name="uplot",
+        title="uPlot",
+        files=(
+            ("dist/uPlot.iife.min.js", WEB / "uplot.js"),
+            ("dist/uPlot.min.css", WEB / "uplot.css"),
+        ),
+        licence=("LICENSE", THIRD_PARTY / "uplot-LICENSE.txt"),
+    ),
 )
-LICENCE = ("LICENSE.txt", THIRD_PARTY / "altcha-LICENSE.txt")
 
 
 def _copyright(licence: str) -> str:
@@ -40,18 +77,25 @@ def _copyright(licence: str) -> str:
 def vendored() -> dict[Path, str]:
     """What each vendored file must contain: the package's file behind a one-line banner
     naming its version and licence (MIT asks for the notice in every copy)."""
-    if not PACKAGE.is_dir():
-        raise SystemExit("node_modules/altcha is missing: run `npm ci` first")
-    version = json.loads((PACKAGE / "package.json").read_text("utf-8"))["version"]
-    licence = (PACKAGE / LICENCE[0]).read_text("utf-8")
-    banner = f"/*! ALTCHA {version} (npm altcha) | MIT License | {_copyright(licence)} | third_party/altcha-LICENSE.txt */\n"
-    contents = {target: banner + (PACKAGE / source).read_text("utf-8") for source, target in FILES}
-    contents[LICENCE[1]] = (
-        f"ALTCHA widget {version} (npm package altcha), vendored by scripts/vendor_assets.py as\n"
-        + "".join(f"chalicelib/web/{target.name} (from {source})\n" for source, target in FILES)
-        + "The script bundles the Svelte runtime (MIT License, Svelte contributors).\n\n"
-        + licence
-    )
+    contents: dict[Path, str] = {}
+    for package in PACKAGES:
+        if not package.directory.is_dir():
+            raise SystemExit(f"node_modules/{package.npm_name} is missing: run `npm ci` first")
+        version = json.loads((package.directory / "package.json").read_text("utf-8"))["version"]
+        licence = (package.directory / package.licence[0]).read_text("utf-8")
+        banner = (
+            f"/*! {package.title} {version} (npm {package.npm_name}) | MIT License | {_copyright(licence)}"
+            f" | third_party/{package.licence[1].name} */\n"
+        )
+        for source, target in package.files:
+            contents[target] = banner + (package.directory / source).read_text("utf-8")
+        contents[package.licence[1]] = (
+            f"{package.product or package.title} {version} (npm package {package.npm_name}), vendored by scripts/vendor_assets.py as\n"
+            + "".join(f"chalicelib/web/{target.name} (from {source})\n" for source, target in package.files)
+            + package.note
+            + "\n"
+            + licence
+        )
     return contents
 
 

@@ -7,7 +7,9 @@ deadline burst over many partitions.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -70,6 +72,8 @@ class ExclusionsModel(Model):
     sk = UnicodeAttribute(range_key=True)
     national_ids = UnicodeSetAttribute(default=set)
     released_ids = UnicodeSetAttribute(null=True)
+    reasons = MapAttribute(null=True)  # {national_id: why it is on the list}
+    organizer_ids = MapAttribute(null=True)  # {national_id: username}: organizers' own CCCDs
     updated_at = NumberAttribute(default=0)
 
 
@@ -230,12 +234,34 @@ class LimitModel(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class OrganizerModel(Model):
+    """A personal organizer account. ``version`` is in every session token: changing the
+    password, disabling the account or logging out raises it, which ends every session."""
+
+    Meta = _meta("organizers")
+    username = UnicodeAttribute(hash_key=True)
+    full_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    unit_id = UnicodeAttribute(null=True)
+    national_id = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute()
+    disabled = BooleanAttribute(default=False)
+    version = NumberAttribute(default=1)
+    failures = NumberAttribute(null=True)
+    locked_until = NumberAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = NumberAttribute()
+
+
 class AuditModel(Model):
     Meta = _meta("audit")
     contest_id = UnicodeAttribute(hash_key=True)
     event_key = UnicodeAttribute(range_key=True)  # "<at ms 13 digits>#<random>"
     at = NumberAttribute()
     actor = UnicodeAttribute()
+    role = UnicodeAttribute(null=True)
     action = UnicodeAttribute()
     target = UnicodeAttribute(default="")
     details = JSONAttribute(default=dict)

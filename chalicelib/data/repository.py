@@ -24,6 +24,7 @@ from chalicelib.data.models import (
     DisqualificationModel,
     ExclusionsModel,
     LimitModel,
+    OrganizerModel,
     ParticipantModel,
     QuestionModel,
     ResultsModel,
@@ -50,6 +51,7 @@ UNIT_PREFIX = "UNIT#"
 SEEN_PREFIX = "SEEN#"
 PERSON_PREFIX = "PERSON#"
 BEST_PREFIX = "BEST#"
+HOUR_PREFIX = "HOUR#"
 CONTEST_STATS = "CONTEST"
 SEEN_MARK_SECONDS = 400 * 86400
 MAX_COUNTER_TRIES = 8
@@ -80,6 +82,31 @@ class RoundRecord:
     closed_at: int | None = None
     ranked_at: int | None = None
     published_at: int | None = None
+
+
+@dataclass(frozen=True)
+class OrganizerRecord:
+    username: str
+    full_name: str
+    role: str
+    unit_id: str | None
+    national_id: str | None
+    password_hash: str
+    disabled: bool
+    version: int
+    failures: int | None
+    locked_until: int | None
+    created_by: str
+    created_at: int
+    updated_by: str
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class ExclusionEntry:
+    national_id: str
+    reason: str
+    organizer: str | None  # set for an organizer's own CCCD (automatic, not removable)
 
 
 @dataclass(frozen=True)
@@ -293,7 +320,8 @@ class Repository:
             item = ExclusionsModel.get(contest_id, EXCLUSIONS_SK)
         except ExclusionsModel.DoesNotExist:
             return set(), set()
-        return set(item.national_ids or ()), set(item.released_ids or ())
+        organizers = set((item.organizer_ids or {}).as_dict()) if item.organizer_ids else set()
+        return set(item.national_ids or ()) | organizers, set(item.released_ids or ())
 
     def set_exclusions(self, contest_id: str, national_ids: Iterable[str], now_ms: int) -> None:
         """Replace the exclusion list only (the released ids beside it stay)."""
@@ -303,6 +331,113 @@ class Repository:
                 ExclusionsModel.national_ids.set(wanted) if wanted else ExclusionsModel.national_ids.remove(),
                 ExclusionsModel.updated_at.set(now_ms),
             ]
+        )
+
+    def list_exclusions(self, contest_id: str) -> list[ExclusionEntry]:
+        try:
+            item = ExclusionsModel.get(contest_id, EXCLUSIONS_SK, consistent_read=True)
+        except ExclusionsModel.DoesNotExist:
+            return []
+        reasons = item.reasons.as_dict() if item.reasons else {}
+        organizers = item.organizer_ids.as_dict() if item.organizer_ids else {}
+        entries = [ExclusionEntry(n, str(reasons.get(n, "")), None) for n in item.national_ids or ()]
+        entries += [ExclusionEntry(n, "", str(u)) for n, u in organizers.items()]
+        return sorted(entries, key=lambda e: (e.organizer is None, e.national_id))
+
+    def add_exclusion(self, contest_id: str, national_id: str, reason: str, now_ms: int) -> None:
+        ExclusionsModel(contest_id, EXCLUSIONS_SK).update(
+            actions=[
+                ExclusionsModel.national_ids.add({national_id}),
+                ExclusionsModel.reasons[national_id].set(reason)
+                if self._has_map(contest_id, "reasons")
+                else ExclusionsModel.reasons.set({national_id: reason}),
+                ExclusionsModel.updated_at.set(now_ms),
+            ]
+        )
+
+    def remove_exclusion(self, contest_id: str, national_id: str, now_ms: int) -> bool:
+        """False when the CCCD was not on the list."""
+        actions = [ExclusionsModel.national_ids.delete({national_id}), ExclusionsModel.updated_at.set(now_ms)]
+        if self._has_map(contest_id, "reasons"):
+            actions.append(ExclusionsModel.reasons[national_id].remove())
+        return self._update_if(
+            ExclusionsModel(contest_id, EXCLUSIONS_SK),
+            actions=actions,
+            condition=ExclusionsModel.national_ids.contains(national_id),
+        )
+
+    def set_organizer_exclusion(
+        self, contest_id: str, national_id: str, username: str | None, now_ms: int
+    ) -> None:
+        """An organizer's CCCD is excluded for as long as the account holds it."""
+        has_map = self._has_map(contest_id, "organizer_ids")
+        if username is None:
+            if has_map:
+                ExclusionsModel(contest_id, EXCLUSIONS_SK).update(
+                    actions=[ExclusionsModel.organizer_ids[national_id].remove()]
+                )
+            return
+        action = (
+            ExclusionsModel.organizer_ids[national_id].set(username)
+            if has_map
+            else ExclusionsModel.organizer_ids.set({national_id: username})
+        )
+        ExclusionsModel(contest_id, EXCLUSIONS_SK).update(
+            actions=[action, ExclusionsModel.updated_at.set(now_ms)]
+        )
+
+    @staticmethod
+    def _has_map(contest_id: str, name: str) -> bool:
+        """DynamoDB sets a map's key only inside an existing map: whether it exists yet."""
+        try:
+            item = ExclusionsModel.get(contest_id, EXCLUSIONS_SK, consistent_read=True)
+        except ExclusionsModel.DoesNotExist:
+            return False
+        return getattr(item, name) is not None
+
+    # --- organizers ---------------------------------------------------------------------
+
+    def get_organizer(self, username: str) -> OrganizerRecord | None:
+        try:
+            return _record(OrganizerRecord, OrganizerModel.get(username, consistent_read=True))
+        except OrganizerModel.DoesNotExist:
+            return None
+
+    def list_organizers(self) -> list[OrganizerRecord]:
+        """A scan: the table holds a few dozen accounts, read by an admin's screen only."""
+        return sorted((_record(OrganizerRecord, o) for o in OrganizerModel.scan()), key=lambda o: o.username)
+
+    def create_organizer(self, record: OrganizerRecord) -> bool:
+        values = {f.name: getattr(record, f.name) for f in fields(OrganizerRecord) if f.name != "username"}
+        item = OrganizerModel(record.username, **{k: v for k, v in values.items() if v is not None})
+        return self._put_if_absent(item, OrganizerModel.username)
+
+    def update_organizer(self, username: str, changes: dict, expected_version: int) -> bool:
+        """Apply ``changes`` (field → value, None removes) if nobody changed the account since
+        it was read at ``expected_version``."""
+        actions = [
+            getattr(OrganizerModel, name).remove()
+            if value is None
+            else getattr(OrganizerModel, name).set(value)
+            for name, value in changes.items()
+        ]
+        return self._update_if(
+            OrganizerModel(username), actions=actions, condition=OrganizerModel.version == expected_version
+        )
+
+    def record_login_failure(self, username: str, max_failures: int, lock_until_ms: int) -> bool:
+        """Count a wrong password; at ``max_failures`` lock the account. True when locked now."""
+        item = OrganizerModel(username)
+        if not self._update_if(
+            item, actions=[OrganizerModel.failures.add(1)], condition=OrganizerModel.username.exists()
+        ):
+            return False
+        if int(item.failures or 0) < max_failures:
+            return False
+        return self._update_if(
+            item,
+            actions=[OrganizerModel.failures.set(0), OrganizerModel.locked_until.set(lock_until_ms)],
+            condition=OrganizerModel.failures >= max_failures,
         )
 
     # --- disqualifications ------------------------------------------------------------
@@ -623,24 +758,68 @@ class Repository:
     # --- audit --------------------------------------------------------------------------
 
     def record_audit(
-        self, contest_id: str, now_ms: int, actor: str, action: str, target: str, details: dict
+        self,
+        contest_id: str,
+        now_ms: int,
+        actor: str,
+        action: str,
+        target: str,
+        details: dict,
+        role: str | None = None,
     ) -> None:
         AuditModel(
             contest_id,
             f"{now_ms:013d}#{secrets.token_hex(4)}",
             at=now_ms,
             actor=actor,
+            role=role,
             action=action,
             target=target,
             details=details,
         ).save()
 
-    def list_audit(self, contest_id: str, limit: int = 100) -> list[dict]:
-        events = AuditModel.query(contest_id, scan_index_forward=False, limit=limit)
-        return [
-            {"at": int(e.at), "actor": e.actor, "action": e.action, "target": e.target, "details": e.details}
-            for e in events
+    def list_audit(
+        self,
+        contest_id: str,
+        limit: int = 100,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        before: str | None = None,
+        since_ms: int | None = None,
+    ) -> tuple[list[dict], str | None]:
+        """Newest first, filtered; ``before`` is the cursor a previous page returned.
+        Returns the page and the next cursor (None on the last page)."""
+        condition = AuditModel.event_key < before if before else None
+        filters = [AuditModel.at >= since_ms] if since_ms is not None else []
+        if actor:
+            filters.append(AuditModel.actor == actor)
+        if action:
+            filters.append(AuditModel.action.startswith(action))
+        combined = None
+        for each in filters:
+            combined = each if combined is None else combined & each
+        found = list(
+            AuditModel.query(
+                contest_id, condition, filter_condition=combined, scan_index_forward=False, limit=limit + 1
+            )
+        )
+        page = [
+            {
+                "at": int(e.at),
+                "actor": e.actor,
+                "role": e.role,
+                "action": e.action,
+                "target": e.target,
+                "details": e.details,
+                "_key": e.event_key,
+            }
+            for e in found[:limit]
         ]
+        next_cursor = page[-1]["_key"] if len(found) > limit else None
+        for event in page:
+            del event["_key"]
+        return page, next_cursor
 
     # --- results ------------------------------------------------------------------------
 
@@ -754,7 +933,14 @@ class Repository:
     # --- live statistics (kept by the stream handler) ----------------------------------------
 
     def count_submission_once(
-        self, round_id: str, unit_id: str, attempt_id: str, participant_id: str, correct: int, now_ms: int
+        self,
+        round_id: str,
+        unit_id: str,
+        attempt_id: str,
+        participant_id: str,
+        correct: int,
+        submitted_at: int,
+        now_ms: int,
     ) -> bool:
         """Apply one newly submitted attempt to the counters exactly once: the idempotency
         mark, the unit's totals, the person's best and the score distribution commit in one
@@ -779,6 +965,10 @@ class Repository:
                     if delta.best_sum_delta:
                         unit_actions.append(StatsModel.best_sum.add(delta.best_sum_delta))
                     transaction.update(StatsModel(round_id, UNIT_PREFIX + unit_id), actions=unit_actions)
+                    transaction.update(
+                        StatsModel(round_id, f"{HOUR_PREFIX}{unit_id}#{submitted_at // 3_600_000}"),
+                        actions=[StatsModel.attempts.add(1)],
+                    )
                     if delta.new_best is not None:
                         transaction.update(
                             StatsModel(round_id, PERSON_PREFIX + participant_id),
@@ -830,6 +1020,16 @@ class Repository:
             elif item.sk.startswith(BEST_PREFIX) and int(item.people):
                 distribution[int(item.sk[len(BEST_PREFIX) :])] = int(item.people)
         return RoundCounters(dict(sorted(units.items())), dict(sorted(distribution.items())))
+
+    def attempts_per_hour(self, round_id: str, unit_ids: Iterable[str]) -> dict[int, int]:
+        """{epoch hour: submitted attempts} of these units (the stream's hourly counters)."""
+        wanted = set(unit_ids)
+        hours: dict[int, int] = defaultdict(int)
+        for item in StatsModel.query(round_id, StatsModel.sk.startswith(HOUR_PREFIX), consistent_read=True):
+            unit_id, _, hour = item.sk[len(HOUR_PREFIX) :].rpartition("#")
+            if unit_id in wanted and hour.isdigit():
+                hours[int(hour)] += int(item.attempts)
+        return dict(hours)
 
     def contest_participants(self) -> dict[str, int]:
         """Distinct people per unit over the whole contest."""

@@ -16,6 +16,7 @@ from chalicelib.domain import identity, integrity, quiz, tokens
 from chalicelib.domain.ranking import RankedEntry
 from chalicelib.errors import ContestError
 from chalicelib.integrity.limits import Guard
+from chalicelib.organizers.policy import Actor
 from chalicelib.settings import Settings
 from chalicelib.validation import national_id_field, require_object, text_field
 
@@ -83,7 +84,7 @@ class PrizeReview:
             for d in self._repository.list_disqualifications(self._settings.contest_id, round_id)
         }
 
-    def disqualify(self, round_id: str, body: object, actor: str) -> DisqualificationRecord:
+    def disqualify(self, round_id: str, body: object, actor: Actor) -> DisqualificationRecord:
         """Record the committee's decision (the caller re-ranks); 409 once published."""
         body = require_object(body)
         national_id = national_id_field(body.get("national_id"))
@@ -100,21 +101,22 @@ class PrizeReview:
             participant_id=registration.member_id,
             national_id_masked=identity.mask_national_id(national_id),
             reason=reason,
-            actor=actor,
+            actor=actor.username,
             at=now,
         )
         self._repository.put_disqualification(self._settings.contest_id, record)
         self._repository.record_audit(
             self._settings.contest_id,
             now,
-            actor,
+            actor.username,
             "round.disqualify",
             round_id,
             {"national_id_masked": record.national_id_masked, "reason": reason},
+            role=actor.role,
         )
         return record
 
-    def undo(self, round_id: str, national_id: str, actor: str) -> DisqualificationRecord:
+    def undo(self, round_id: str, national_id: str, actor: Actor) -> DisqualificationRecord:
         national_id = national_id_field(national_id)
         self._refuse_if_published(round_id)
         registration = self._repository.get_registration(
@@ -128,10 +130,11 @@ class PrizeReview:
         self._repository.record_audit(
             self._settings.contest_id,
             self._clock.now_ms(),
-            actor,
+            actor.username,
             "round.undo_disqualification",
             round_id,
             {"national_id_masked": found.national_id_masked},
+            role=actor.role,
         )
         return found
 

@@ -1,57 +1,94 @@
-"""Organizer API: every route checks the admin bearer token first."""
+"""Organizer API. Every route names the action it performs; ``_actor`` authenticates the
+caller (an organizer's session or the operators' token) and asks the role policy."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admin import ADMIN_ACTOR, check_admin_token
 from chalicelib.container import get_services
-from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body
+from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body, respond
+from chalicelib.organizers import policy
+from chalicelib.organizers.policy import Actor
 
 admin_routes = Blueprint(__name__)
 
 
-def _admin():
-    services = get_services()
-    check_admin_token(services.settings, bearer_token(admin_routes.current_request))
-    return services.admin
+def _actor(action: str | None = None) -> Actor:
+    """The authenticated caller, refused (403) when its role may not do ``action``."""
+    actor = get_services().organizers.authenticate(bearer_token(admin_routes.current_request))
+    if action is not None:
+        policy.scope(actor, action)
+    return actor
+
+
+def _body():
+    return json_body(admin_routes.current_request)
+
+
+# --- sessions and accounts -------------------------------------------------------------------
+
+
+@admin_routes.route("/admin/sessions", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def login():
+    return get_services().organizers.login(_body())
+
+
+@admin_routes.route("/admin/sessions", methods=["DELETE"], content_types=BODY_CONTENT_TYPES)
+@api
+def logout():
+    return get_services().organizers.logout(_actor())
+
+
+@admin_routes.route("/admin/me", methods=["GET"])
+@api
+def me():
+    return get_services().organizers.me(_actor())
+
+
+@admin_routes.route("/admin/me/password", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def change_password():
+    return get_services().organizers.change_own_password(_actor(), _body())
+
+
+@admin_routes.route("/admin/organizers", methods=["GET"])
+@api
+def organizers():
+    return get_services().organizers.list_accounts(_actor("accounts.manage"))
+
+
+@admin_routes.route("/admin/organizers", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def create_organizer():
+    return respond(get_services().organizers.create_account(_actor("accounts.manage"), _body()), 201)
+
+
+@admin_routes.route("/admin/organizers/{username}", methods=["PATCH"], content_types=BODY_CONTENT_TYPES)
+@api
+def update_organizer(username):
+    return get_services().organizers.update_account(_actor("accounts.manage"), username, _body())
+
+
+# --- rounds ------------------------------------------------------------------------------------
 
 
 @admin_routes.route("/admin/rounds/{round_id}", methods=["PATCH"], content_types=BODY_CONTENT_TYPES)
 @api
 def update_round(round_id):
-    admin = _admin()
-    return admin.update_round_times(round_id, json_body(admin_routes.current_request))
-
-
-@admin_routes.route("/admin/questions", methods=["GET"])
-@api
-def questions():
-    return _admin().list_questions()
-
-
-@admin_routes.route("/admin/exclusions", methods=["PUT"], content_types=BODY_CONTENT_TYPES)
-@api
-def set_exclusions():
-    admin = _admin()
-    return admin.set_exclusions(json_body(admin_routes.current_request))
-
-
-@admin_routes.route("/admin/audit", methods=["GET"])
-@api
-def audit():
-    return _admin().audit_log()
+    actor = _actor("rounds.update")
+    return get_services().admin.update_round_times(actor, round_id, _body())
 
 
 @admin_routes.route("/admin/rounds/{round_id}/close", methods=["POST"], content_types=BODY_CONTENT_TYPES)
 @api
 def close_round(round_id):
-    _admin()
-    lifecycle = get_services().lifecycle
-    lifecycle.close(round_id)
-    ranked = lifecycle.rank(round_id)
-    get_services().admin.record(
-        "round.close", round_id, {"actual_prediction_value": ranked["actual_prediction_value"]}
+    actor = _actor("rounds.close")
+    services = get_services()
+    services.lifecycle.close(round_id)
+    ranked = services.lifecycle.rank(round_id)
+    services.admin.record(
+        actor, "round.close", round_id, {"actual_prediction_value": ranked["actual_prediction_value"]}
     )
     return {k: v for k, v in ranked.items() if not k.startswith("_")}
 
@@ -59,23 +96,23 @@ def close_round(round_id):
 @admin_routes.route("/admin/rounds/{round_id}/publish", methods=["POST"], content_types=BODY_CONTENT_TYPES)
 @api
 def publish_round(round_id):
-    _admin()
+    actor = _actor("rounds.publish")
     results = get_services().lifecycle.publish(round_id)
-    get_services().admin.record("round.publish", round_id, {"sha256": results["sha256"]})
+    get_services().admin.record(actor, "round.publish", round_id, {"sha256": results["sha256"]})
     return results
 
 
 @admin_routes.route("/admin/rounds/{round_id}/ranking", methods=["GET"])
 @api
 def ranking_preview(round_id):
-    _admin()
+    _actor("ranking.read")
     return get_services().lifecycle.preview(round_id)
 
 
 @admin_routes.route("/admin/rounds/{round_id}/stats", methods=["GET"])
 @api
 def live_stats(round_id):
-    return _admin().live_stats(round_id)
+    return get_services().admin.live_stats(_actor("stats.read"), round_id)
 
 
 @admin_routes.route(
@@ -83,10 +120,8 @@ def live_stats(round_id):
 )
 @api
 def disqualify(round_id):
-    _admin()
-    services = get_services()
-    record = services.review.disqualify(round_id, json_body(admin_routes.current_request), ADMIN_ACTOR)
-    return _after_decision(round_id, record)
+    actor = _actor("ranking.decide")
+    return _after_decision(round_id, get_services().review.disqualify(round_id, _body(), actor))
 
 
 @admin_routes.route(
@@ -96,8 +131,8 @@ def disqualify(round_id):
 )
 @api
 def undo_disqualification(round_id, national_id):
-    _admin()
-    return _after_decision(round_id, get_services().review.undo(round_id, national_id, ADMIN_ACTOR))
+    actor = _actor("ranking.decide")
+    return _after_decision(round_id, get_services().review.undo(round_id, national_id, actor))
 
 
 def _after_decision(round_id: str, record) -> dict:
@@ -111,9 +146,50 @@ def _after_decision(round_id: str, record) -> dict:
     }
 
 
+# --- bank, exclusions, participants, audit -------------------------------------------------------
+
+
+@admin_routes.route("/admin/questions", methods=["GET"])
+@api
+def questions():
+    _actor("questions.read")
+    return get_services().admin.list_questions()
+
+
+@admin_routes.route("/admin/exclusions", methods=["GET"])
+@api
+def exclusions():
+    _actor("exclusions.manage")
+    return get_services().admin.list_exclusions()
+
+
+@admin_routes.route("/admin/exclusions", methods=["PUT"], content_types=BODY_CONTENT_TYPES)
+@api
+def set_exclusions():
+    return get_services().admin.set_exclusions(_actor("exclusions.manage"), _body())
+
+
+@admin_routes.route("/admin/exclusions", methods=["POST"], content_types=BODY_CONTENT_TYPES)
+@api
+def add_exclusion():
+    return respond(get_services().admin.add_exclusion(_actor("exclusions.manage"), _body()), 201)
+
+
+@admin_routes.route("/admin/exclusions/{national_id}", methods=["DELETE"], content_types=BODY_CONTENT_TYPES)
+@api
+def remove_exclusion(national_id):
+    return get_services().admin.remove_exclusion(_actor("exclusions.manage"), national_id)
+
+
 @admin_routes.route("/admin/participants/{national_id}", methods=["DELETE"], content_types=BODY_CONTENT_TYPES)
 @api
 def release_participant(national_id):
-    _admin()
-    body = json_body(admin_routes.current_request)
-    return get_services().registration.release(national_id, body, ADMIN_ACTOR)
+    actor = _actor("participants.release")
+    return get_services().registration.release(national_id, _body(), actor)
+
+
+@admin_routes.route("/admin/audit", methods=["GET"])
+@api
+def audit():
+    _actor("audit.read")
+    return get_services().admin.audit_log(admin_routes.current_request.query_params or {})

@@ -1,7 +1,8 @@
-"""The participant web page: one HTML document and a few text assets served by the API itself.
+"""The web pages served by the API itself: the participant page (``GET /``), the organizer
+console (``GET /admin``) and their text assets.
 
-Serving the page from the same origin as the API keeps the Content-Security-Policy at 'self'
-and avoids CORS. Every URL in the page is relative, so it works under any API Gateway stage
+Serving the pages from the same origin as the API keeps the Content-Security-Policy at 'self'
+and avoids CORS. Every URL in a page is relative, so it works under any API Gateway stage
 path (``/api/``). Assets are text only (HTML, CSS, JS, SVG), which spares API Gateway's binary
 media handling; compression is left to API Gateway (``minimum_compression_size``).
 """
@@ -23,6 +24,9 @@ web_routes = Blueprint(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 INDEX_NAME = "index.html"
+CONSOLE_NAME = "console.html"
+# Pages are rendered (their asset names versioned), never served as assets themselves.
+PAGE_NAMES = frozenset({INDEX_NAME, CONSOLE_NAME})
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -131,13 +135,13 @@ class Asset:
 
 
 class Site:
-    """The page and its assets, read from disk once per Lambda container."""
+    """The pages and their assets, read from disk once per Lambda container."""
 
     def __init__(self, directory: Path) -> None:
         self.assets: dict[str, Asset] = {}
         for path in sorted(directory.iterdir()):
             content_type = CONTENT_TYPES.get(path.suffix)
-            if path.is_file() and content_type and path.name != INDEX_NAME:
+            if path.is_file() and content_type and path.name not in PAGE_NAMES:
                 self.assets[path.name] = Asset(path.name, path.read_text("utf-8"), content_type)
         self._version_script_references()
         template = (directory / INDEX_NAME).read_text("utf-8")
@@ -145,6 +149,11 @@ class Site:
             False: self._render_index(template, embed=False),
             True: self._render_index(template, embed=True),
         }
+        console = directory / CONSOLE_NAME
+        # The organizer console (no embed mode: it is never shown inside the city portal).
+        self.console = (
+            self._render_page(CONSOLE_NAME, console.read_text("utf-8")) if console.is_file() else None
+        )
 
     def _version_script_references(self) -> None:
         """Rewrite ``'static/<name>'`` in scripts to the versioned name, as in the page.
@@ -170,15 +179,21 @@ class Site:
             self.assets[name] = Asset(name, _SCRIPT_REF.sub(versioned, asset.body), asset.content_type)
 
     def _render_index(self, template: str, *, embed: bool) -> Asset:
+        page = self._render_page(INDEX_NAME, template)
+        if not embed:
+            return page
+        html = page.body.replace('<html lang="vi">', '<html lang="vi" class="embed">', 1)
+        return Asset(INDEX_NAME, html, CONTENT_TYPES[".html"])
+
+    def _render_page(self, name: str, template: str) -> Asset:
+        """A page with each ``href``/``src="static/<name>"`` versioned by the asset's hash."""
+
         def versioned(match: re.Match[str]) -> str:
             asset = self.assets.get(match["name"])
             name = asset.versioned_name if asset else match["name"]
             return f"{match['attr']}static/{name}"
 
-        html = _ASSET_REF.sub(versioned, template)
-        if embed:
-            html = html.replace('<html lang="vi">', '<html lang="vi" class="embed">', 1)
-        return Asset(INDEX_NAME, html, CONTENT_TYPES[".html"])
+        return Asset(name, _ASSET_REF.sub(versioned, template), CONTENT_TYPES[".html"])
 
     def find(self, requested: str) -> tuple[Asset, str] | None:
         """The asset for a requested name and how long it may be cached.
@@ -237,6 +252,21 @@ def index_page() -> Response:
         return Response(body="", status_code=301, headers={**page_headers(), "Location": location})
     embed = (request.query_params or {}).get("embed") == "1"
     return _respond(get_site().index[embed], REVALIDATE)
+
+
+@web_routes.route("/admin", methods=["GET"])
+def console_page() -> Response:
+    """The organizer console. Its relative URLs resolve from ``…/admin`` to the stage root
+    (``static/x`` → ``/static/x``, ``admin/me`` → ``/admin/me``), so ``…/admin/`` (which would
+    resolve them under ``/admin/``) is redirected to ``…/admin``."""
+    request = web_routes.current_request
+    path = (request.context or {}).get("path") or "/admin"
+    if path.endswith("/"):
+        return Response(body="", status_code=301, headers={**page_headers(), "Location": "../admin"})
+    console = get_site().console
+    if console is None:
+        return _not_found()
+    return _respond(console, REVALIDATE)
 
 
 @web_routes.route("/static/{name}", methods=["GET"])

@@ -4,26 +4,10 @@
 (() => {
   'use strict';
 
-  // ---------- small helpers ----------
-  const $ = (sel, root = document) => root.querySelector(sel);
-  const enc = encodeURIComponent;
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const pad = (n) => String(n).padStart(2, '0');
-
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value == null || value === false) continue;
-      if (typeof value === 'function') el.addEventListener(key.slice(2), value);
-      else if (key === 'class') el.className = value;
-      else if (key === 'value' || key === 'checked') el[key] = value;
-      else el.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child != null && child !== false) el.append(child.nodeType ? child : String(child));
-    }
-    return el;
-  }
+  // ---------- small helpers (common.js) ----------
+  const {
+    $, enc, sleep, pad, h, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal, createApi,
+  } = window.scCommon;
 
   const store = {
     get(key) { try { return JSON.parse(localStorage.getItem(`sc.${key}`)); } catch (e) { return null; } },
@@ -34,37 +18,12 @@
     },
   };
 
-  // Vietnam is UTC+7 all year, so times are shown without relying on the phone's time zone.
-  const VN_OFFSET_MS = 7 * 3600 * 1000;
-  function vnParts(ms) {
-    const d = new Date(ms + VN_OFFSET_MS);
-    return { day: d.getUTCDate(), month: d.getUTCMonth() + 1, year: d.getUTCFullYear(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
-  }
-  function fmtDateTime(iso, withSeconds) {
-    if (!iso) return '';
-    const p = vnParts(Date.parse(iso));
-    const time = `${pad(p.hour)}:${pad(p.minute)}${withSeconds ? `:${pad(p.second)}` : ''}`;
-    return `${time} ngày ${pad(p.day)}/${pad(p.month)}/${p.year}`;
-  }
-  // The short form of lists: "16:30 19/12/2021".
-  function fmtShort(iso) {
-    if (!iso) return '';
-    const p = vnParts(Date.parse(iso));
-    return `${pad(p.hour)}:${pad(p.minute)} ${pad(p.day)}/${pad(p.month)}/${p.year}`;
-  }
-  const fmtDecimal = (n) => String(n).replace('.', ',');
   function fmtCountdown(ms) {
     let s = Math.max(0, Math.ceil(ms / 1000));
     const days = Math.floor(s / 86400); s %= 86400;
     const clock = `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
     return days ? `${days} ngày ${clock}` : clock;
   }
-  function fmtDuration(ms) {
-    if (ms == null) return '';
-    const s = Math.round(ms / 1000);
-    return s >= 60 ? `${Math.floor(s / 60)} phút ${s % 60} giây` : `${s} giây`;
-  }
-  const fmtNumber = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
   const fmtMoney = (n, currency) => `${fmtNumber(n)} ${currency === 'VND' || !currency ? 'đồng' : currency}`;
 
   // ---------- server clock ----------
@@ -85,13 +44,11 @@
 
   // ---------- API ----------
   const MSG = {
-    NETWORK: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
-    GENERIC: 'Đã có lỗi xảy ra. Vui lòng thử lại.',
+    ...window.scCommon.MESSAGES,
     INVALID_NATIONAL_ID: 'Số CCCD không hợp lệ.',
     INVALID_PHONE: 'Số điện thoại không đúng.',
     UNKNOWN_UNIT: 'Hãy chọn phường, xã trong danh sách.',
     CONSENT_REQUIRED: 'Bạn cần đồng ý để dự thi.',
-    VALIDATION_ERROR: 'Thông tin chưa hợp lệ.',
     ALREADY_REGISTERED: 'Số CCCD này đã đăng ký. Hãy đăng nhập bằng CCCD và số điện thoại.',
     NOT_ELIGIBLE: 'Bạn thuộc đối tượng không được dự thi.',
     INVALID_CREDENTIALS: 'Số CCCD hoặc số điện thoại không đúng.',
@@ -101,49 +58,21 @@
     ATTEMPT_LIMIT_REACHED: 'Bạn đã dùng hết số lượt thi của tuần này.',
     ATTEMPT_CLOSED: 'Lượt thi đã hết giờ. Các câu trả lời đã lưu vẫn được tính khi tuần thi kết thúc.',
     RESULTS_NOT_PUBLISHED: 'Kết quả chưa được công bố.',
-    SERVICE_BUSY: 'Hệ thống đang bận, vui lòng thử lại sau ít giây.',
     // The server sends its own text with each code; these stand in if a reply has none.
-    TOO_MANY_ATTEMPTS: 'Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút.',
     CHALLENGE_REQUIRED: 'Cần hoàn tất bước xác minh trước khi đăng ký. Hãy thử lại.',
-    HTTP_429: 'Hệ thống đang bận, vui lòng thử lại sau ít giây.',
   };
 
-  class ApiError extends Error {
-    constructor(code, message, status, field) {
-      super(message);
-      Object.assign(this, { code, status, field });
-    }
-    get retryable() { return this.code === 'NETWORK' || this.status >= 500 || this.status === 429 || this.status === 408; }
-  }
-
-  async function api(method, path, body, opts = {}) {
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (opts.auth && session.token) headers.Authorization = `Bearer ${session.token}`;
-    const sentAt = Date.now();
-    let res;
-    try {
-      res = await fetch(path, {
-        method, headers, cache: 'no-store', keepalive: !!opts.keepalive,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
-      throw new ApiError('NETWORK', MSG.NETWORK, 0);
-    }
-    const receivedAt = Date.now();
-    const date = res.headers.get('Date');
-    if (date) clock.learn(Date.parse(date) + 500, sentAt, receivedAt, 500); // whole seconds
-    let data = null;
-    try { data = await res.json(); } catch (e) { /* empty body */ }
-    if (!res.ok) {
-      const err = (data && data.error) || {};
-      const code = err.code || (res.status >= 500 ? 'SERVER' : `HTTP_${res.status}`);
-      const error = new ApiError(code, err.message || MSG[code] || MSG.GENERIC, res.status, err.field);
-      if (res.status === 401 && opts.auth) sessionExpired();
-      throw error;
-    }
-    return { data, status: res.status, sentAt, receivedAt };
-  }
+  // The participant's token goes with `{auth: true}` requests; every reply's Date header
+  // (whole seconds) teaches the server clock; a 401 to a signed-in request ends the session.
+  const api = createApi({
+    messages: MSG,
+    token: () => session.token,
+    onResponse: (res, sentAt, receivedAt) => {
+      const date = res.headers.get('Date');
+      if (date) clock.learn(Date.parse(date) + 500, sentAt, receivedAt, 500); // whole seconds
+    },
+    onUnauthorized: () => sessionExpired(),
+  });
 
   // ---------- session ----------
   const session = {

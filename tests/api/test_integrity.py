@@ -154,8 +154,8 @@ def test_the_committee_disqualifies_a_flagged_winner_and_the_ranking_and_its_has
     assert ranking["sha256"] != before and [w["correct"] for w in ranking["individual"]][:2] == [18, 17]
     after = api.get("/admin/rounds/r1/ranking", headers=ADMIN).json_body["entries"][0]
     assert after["prize"] is None and after["disqualified"]["reason"].startswith("Nhiều tài khoản")
-    audit = api.get("/admin/audit", headers=ADMIN).json_body
-    assert any(e["action"] == "round.disqualify" and e["actor"] == "admin" for e in audit)
+    audit = api.get("/admin/audit", headers=ADMIN).json_body["events"]
+    assert any(e["action"] == "round.disqualify" and e["actor"] == "operator" for e in audit)
     # AND undoing it gives back exactly the first ranking (deterministic)
     undo = api.delete(f"/admin/rounds/r1/disqualifications/{national_ids[0]}", headers=ADMIN)
     assert undo.status_code == 200 and undo.json_body["ranking"]["sha256"] == before
@@ -202,8 +202,8 @@ def test_a_released_cccd_goes_back_to_its_owner_and_the_impostors_attempts_never
     preview = api.get("/admin/rounds/r1/ranking", headers=ADMIN).json_body["entries"]
     assert preview[0]["correct"] == 20 and preview[0]["excluded"] is True and preview[0]["prize"] is None
     assert preview[1]["correct"] == 12 and preview[1]["prize"] == "first"
-    audit = api.get("/admin/audit", headers=ADMIN).json_body
-    assert any(e["action"] == "participant.release" and e["actor"] == "admin" for e in audit)
+    audit = api.get("/admin/audit", headers=ADMIN).json_body["events"]
+    assert any(e["action"] == "participant.release" and e["actor"] == "operator" for e in audit)
     # AND a CCCD that is not registered is a 404
     missing = api.delete("/admin/participants/019085999999", {"reason": "x"}, headers=ADMIN)
     assert missing.status_code == 404 and missing.json_body["error"]["code"] == "PARTICIPANT_NOT_FOUND"

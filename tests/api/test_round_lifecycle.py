@@ -213,7 +213,7 @@ def test_admin_close_refuses_a_round_not_due_and_then_runs_the_schedule_code(api
     assert preview["entries"][0]["excluded"] is True and preview["entries"][0]["prize"] is None
     published = api.client.http.post("/admin/rounds/r1/publish", body="{}", headers=ADMIN)
     assert published.status_code == 200
-    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body]
+    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body["events"]]
     assert {"round.close", "round.publish", "exclusions.set"} <= set(actions)
 
 
@@ -330,7 +330,7 @@ def test_a_round_that_closed_with_no_attempt_can_be_rescheduled(api):
     assert api.get("/rounds/r1/results").json_body["error"]["code"] == "RESULTS_NOT_PUBLISHED"
     _, _token, attempt = _join(api)
     assert attempt["attempt_id"].endswith(".r1.1")
-    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body]
+    actions = [e["action"] for e in api.get("/admin/audit", headers=ADMIN).json_body["events"]]
     assert "round.reopen_empty" in actions
 
 
