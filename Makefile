@@ -63,6 +63,10 @@ run: venv node-deps java-dep ## the platform on http://127.0.0.1:$PORT (DynamoDB
 open-round: venv ## open round r1 now on the running stack (ARGS="--closes-in-minutes 2 --publish-after-minutes 1")
 	$(BIN)/python scripts/open_round.py $(ARGS)
 
+.PHONY: organizer
+organizer: venv ## create an organizer account (ARGS="--username bantochuc --full-name 'Ban Tổ chức' --role admin"); password asked, never in ARGS
+	$(BIN)/python scripts/create_organizer.py $(ARGS)
+
 .PHONY: lint
 lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .

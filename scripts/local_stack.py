@@ -69,6 +69,20 @@ class StackOptions:
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
+DEV_ORGANIZER = "bantochuc"
+DEV_ORGANIZER_ARGS = [
+    "--username",
+    DEV_ORGANIZER,
+    "--full-name",
+    "Ban Tổ chức (tài khoản thử)",
+    "--if-absent",
+]
+
+
+def dev_organizer_password() -> str:
+    return os.environ.get("DEV_ORGANIZER_PASSWORD", "dev-password-123")
+
+
 def stack_environment(options: StackOptions, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment shared by the seed step, ``chalice local`` and the event driver.
 
@@ -528,6 +542,20 @@ def run(options: StackOptions) -> int:
             subprocess.run([sys.executable, str(seed_script)], cwd=options.project_dir, env=env, check=True)
         elif options.seed:
             LOG.warning("%s is missing: tables left empty", seed_script)
+        if options.seed and settings.stage == "dev":
+            # A newcomer logs in to the console at once; the prod stage never has this account.
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(options.project_dir / "scripts" / "create_organizer.py"),
+                    *DEV_ORGANIZER_ARGS,
+                ],
+                cwd=options.project_dir,
+                env=env,
+                input=dev_organizer_password() + "\n",
+                text=True,
+                check=True,
+            )
 
         os.environ.clear()
         os.environ.update(env)  # the event driver imports the app with the same settings
@@ -629,6 +657,9 @@ def _announce(
         "",
         f"  Sông Công contest: {base_url}/   (ready in {elapsed:.1f} s)",
         f"  API: {base_url}/contest   admin token: {token_hint}",
+        f"  Organizer console: {base_url}/admin   login: {DEV_ORGANIZER} / {dev_organizer_password()}"
+        if settings.stage == "dev"
+        else f"  Organizer console: {base_url}/admin",
         f"  DynamoDB Local: http://127.0.0.1:{options.ddb_port}   tables: {settings.table_prefix}-*",
         f"  schedules ({schedules}) {cadence}; kill -USR1 {os.getpid()} runs them now",
         f"  stream handlers: {streams}",

@@ -53,6 +53,7 @@
     scheduled: 'Sắp mở', open: 'Đang mở', closed: 'Đã hết giờ, chưa xếp hạng', ranked: 'Đã xếp hạng, chờ công bố', published: 'Đã công bố kết quả',
   };
   const TIME_FIELDS = [['opens_at', 'Giờ mở'], ['closes_at', 'Giờ đóng'], ['publish_at', 'Giờ công bố kết quả']];
+  const TIME_SHORT = { opens_at: 'Mở', closes_at: 'Đóng', publish_at: 'Công bố' };
 
   // ---------- session (localStorage, ends at expires_at) ----------
   let me = null; // GET admin/me: {organizer, permissions, excluded_from_contest}
@@ -129,7 +130,9 @@
   let contestLoadedAt = 0;
   async function loadContest(force) {
     if (contestCache && !force && Date.now() - contestLoadedAt < 30000) return contestCache;
-    contestCache = (await api('GET', 'contest')).data;
+    const contest = (await api('GET', 'contest')).data;
+    contest.rounds.sort((a, b) => a.id.localeCompare(b.id, 'vi', { numeric: true }));
+    contestCache = contest;
     contestLoadedAt = Date.now();
     return contestCache;
   }
@@ -827,7 +830,7 @@
     return h('li', { class: 'card round-card' },
       h('div', { class: 'round-head' }, h('h2', null, r.name), badge(r.status)),
       h('dl', { class: 'facts' },
-        TIME_FIELDS.map(([key, label]) => [h('dt', null, label), h('dd', null, fmtDateTime(r[key]))])),
+        TIME_FIELDS.map(([key]) => [h('dt', null, TIME_SHORT[key]), h('dd', null, fmtDateTime(r[key]))])),
       actions,
       timesForm);
   }
@@ -958,28 +961,27 @@
       h('input', { type: 'checkbox', onchange: (e) => { onlyReview = e.target.checked; drawList(); } }),
       ' Chỉ hiện người đạt giải hoặc cần xem xét');
 
+    // One card per person (a phone shows ten columns badly): rank and prize, who, the figures
+    // that rank them, then the warnings as words and the decision buttons.
     function drawList() {
       const entries = data.entries.filter((e) => !onlyReview || e.prize || entryTags(e).length);
-      const rows = entries.map((e) => {
-        const tags = entryTags(e);
-        return [
-          String(e.rank),
-          e.prize ? `${prizeName(e.prize)}${e.amount ? ` (${money(e.amount)})` : ''}` : '—',
-          e.full_name || '—',
-          e.national_id_masked,
-          unitName(e.unit_id),
-          `${e.correct}/${e.total}`,
-          e.prediction == null ? '—' : `${fmtNumber(e.prediction)} (sai ${fmtNumber(e.prediction_error)})`,
-          fmtDuration(e.duration_ms),
-          fmtShort(e.submitted_at),
-          h('div', { class: 'review-cell' },
-            tags.length ? h('ul', { class: 'tags' }, tags.map(([kind, text]) => h('li', { class: `tag tag-${kind}` }, text))) : 'Không có cảnh báo',
-            decide && !e.disqualified ? h('button', { type: 'button', class: 'btn small', onclick: () => disqualify(e) }, 'Loại khỏi xét giải') : null,
-            decide && e.disqualified ? h('button', { type: 'button', class: 'btn small', onclick: () => undo(e) }, 'Huỷ loại') : null),
-        ];
-      });
       list.replaceChildren(entries.length
-        ? table(`Bảng xếp hạng cá nhân ${r.name}`, ['Hạng', 'Giải', 'Họ và tên', 'CCCD', 'Phường, xã', 'Số câu đúng', 'Dự đoán', 'Thời gian', 'Nộp lúc', 'Xem xét'], rows, { class: 'ranking' })
+        ? h('ol', { class: 'entries', 'aria-label': `Bảng xếp hạng cá nhân ${r.name}` }, entries.map((e) => {
+          const tags = entryTags(e);
+          return h('li', { class: `entry${tags.length ? ' entry-flagged' : ''}` },
+            h('p', { class: 'entry-head' },
+              h('span', { class: 'entry-rank' }, `Hạng ${e.rank}`),
+              e.prize ? h('span', { class: 'entry-prize' }, `${prizeName(e.prize)}${e.amount ? ` · ${money(e.amount)}` : ''}`) : null),
+            h('p', { class: 'entry-who' }, h('strong', null, e.full_name || '(không hiện tên)'), ` · CCCD ${e.national_id_masked} · ${unitName(e.unit_id)}`),
+            h('p', { class: 'entry-figures' },
+              `${e.correct}/${e.total} câu đúng · dự đoán ${e.prediction == null ? '—' : `${fmtNumber(e.prediction)} (sai ${fmtNumber(e.prediction_error)})`}`,
+              ` · ${fmtDuration(e.duration_ms)} · nộp ${fmtShort(e.submitted_at)}`),
+            tags.length ? h('ul', { class: 'tags', 'aria-label': 'Cảnh báo' }, tags.map(([kind, text]) => h('li', { class: `tag tag-${kind}` }, text))) : null,
+            decide ? h('p', { class: 'entry-actions' },
+              e.disqualified
+                ? h('button', { type: 'button', class: 'btn small', 'aria-label': `Huỷ loại ${e.national_id_masked}`, onclick: () => undo(e) }, 'Huỷ loại')
+                : h('button', { type: 'button', class: 'btn small', 'aria-label': `Loại ${e.national_id_masked} khỏi xét giải`, onclick: () => disqualify(e) }, 'Loại khỏi xét giải')) : null);
+        }))
         : h('p', null, data.entries.length ? 'Không có ai đạt giải hoặc cần xem xét.' : 'Chưa có bài thi nào được nộp.'));
     }
 
@@ -1055,7 +1057,7 @@
         h('h2', { id: 'h-rank-units' }, 'Theo phường, xã'),
         data.units.length
           ? table(`Người dự thi và người cần xem xét theo phường, xã, ${r.name}`, ['Phường, xã', 'Người dự thi', 'Cần xem xét'],
-            data.units.map((u) => [unitName(u.unit_id), fmtNumber(u.participants), fmtNumber(u.flagged_participants)]))
+            data.units.map((u) => [unitName(u.unit_id), fmtNumber(u.participants), fmtNumber(u.flagged_participants)]), { cards: false })
           : h('p', null, 'Chưa có số liệu.')),
       h('section', { class: 'card', 'aria-labelledby': 'h-rank-list' },
         h('h2', { id: 'h-rank-list' }, 'Bảng xếp hạng cá nhân'),
@@ -1465,7 +1467,8 @@
           h('dt', null, 'CCCD'), h('dd', null, o.national_id_masked || 'Không gắn'),
           h('dt', null, 'Phiên đăng nhập đến'), h('dd', null, fmtDateTime(session.data.expires_at))),
         h('h3', null, 'Bạn được phép'),
-        h('ul', { class: 'rules' }, me.permissions.map((p) => h('li', null, PERMISSION_NAMES[p] || p))),
+        h('ul', { class: 'rules' }, [...Object.keys(PERMISSION_NAMES).filter(can), ...me.permissions.filter((p) => !PERMISSION_NAMES[p])]
+          .map((p) => h('li', null, PERMISSION_NAMES[p] || p))),
         h('p', { class: 'actions' }, h('button', { type: 'button', class: 'btn', onclick: logout }, 'Đăng xuất'))),
       h('section', { class: 'card', 'aria-labelledby': 'h-password' }, h('h2', { id: 'h-password' }, 'Đổi mật khẩu'), form));
   }

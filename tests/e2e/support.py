@@ -215,3 +215,67 @@ def sign_in(page, stack, person) -> None:
     page.get_by_label("Số điện thoại đã đăng ký").fill(person.phone)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("link", name="Cá nhân")).to_be_visible()
+
+
+# ---- the organizer console (GET /admin) ----
+# The account the dev stage of the local stack creates (role admin).
+CONSOLE_ADMIN = ("bantochuc", "dev-password-123")
+CONSOLE_SESSION_KEY = "sc-console-session"
+
+
+def organizer_token(stack: Stack, username: str, password: str) -> str:
+    """Sign an organizer in through the API; returns the session token."""
+    status, body = stack.call("POST", "admin/sessions", {"username": username, "password": password})
+    assert status == 200, f"login {username}: {status} {body}"
+    return body["token"]
+
+
+def ensure_organizer(
+    stack: Stack, username: str, password: str, *, role: str, full_name: str, **extra
+) -> None:
+    """Create an account with the operator's token, unless it exists (409 ALREADY_EXISTS):
+    a test that needs an account does not depend on another test having made it."""
+    body = {"username": username, "password": password, "role": role, "full_name": full_name, **extra}
+    status, payload = stack.call("POST", "admin/organizers", body, token=stack.admin_token)
+    assert status == 201 or (status == 409 and payload["error"]["code"] == "ALREADY_EXISTS"), payload
+
+
+def submit_attempt(
+    stack: Stack, token: str, round_id: str, *, answered: int = 1, paced: bool = False
+) -> dict:
+    """A participant's attempt straight through the API: the first ``answered`` questions,
+    option A, prediction 3. ``paced`` waits as long as a person must for the attempt to be
+    allowed to win (otherwise it is "too fast": ranked, flagged, never a prize)."""
+    status, contest = stack.call("GET", "contest")
+    assert status == 200, contest
+    status, attempt = stack.call("POST", f"rounds/{round_id}/attempts", {}, token=token)
+    assert status in (200, 201), attempt
+    answers = {q["id"]: q["options"][0]["id"] for q in attempt["questions"][:answered]}
+    if paced:
+        time.sleep(contest["rules"]["min_seconds_per_question"] * answered + 0.5)
+    status, result = stack.call(
+        "POST", f"attempts/{attempt['attempt_id']}/submit", {"answers": answers, "prediction": 3}, token=token
+    )
+    assert status == 200, result
+    return result
+
+
+def console_sign_in(page, stack: Stack, username: str, password: str) -> None:
+    """Sign in on the console's form and wait for the first screen behind it."""
+    page.goto(stack.base_url + "admin#/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("#nav-list")).not_to_be_empty()
+
+
+def console_go(page, label: str) -> None:
+    """Open a screen from the navigation (through the menu button on a phone)."""
+    toggle = page.locator("#menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    page.locator("#console-nav").get_by_role("link", name=label, exact=True).click()
+
+
+def console_nav_labels(page) -> list[str]:
+    return page.locator("#nav-list a").all_inner_texts()
