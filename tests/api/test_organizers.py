@@ -247,6 +247,7 @@ def test_the_audit_names_who_did_what_and_filters_and_pages(api):
     for hour in range(3):
         body = f'{{"closes_at": "2021-12-19T1{6 + hour}:30:00+07:00"}}'
         assert _call(api, "/admin/rounds/r1", "PATCH", token, body).status_code == 200
+        api.clock.advance(seconds=1)
     events = api.get("/admin/audit?actor=ghi-nhat-ky&action=round.", headers=ADMIN).json_body["events"]
     assert [e["action"] for e in events] == ["round.update_times"] * 3
     assert events[0]["role"] == "admin" and events[0]["details"]["after"]["closes_at"].startswith(
