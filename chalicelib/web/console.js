@@ -282,7 +282,14 @@
     control.id = id;
     if (!control.name) control.name = name;
     control.setAttribute('aria-describedby', [hintEl && hintEl.id, errorEl.id].filter(Boolean).join(' '));
-    return h('div', { class: 'field', 'data-field': name }, h('label', { for: id }, label), hintEl, control, errorEl);
+    const wrap = h('div', { class: 'field', 'data-field': name }, h('label', { for: id }, label), hintEl, control, errorEl);
+    control.addEventListener('input', () => { // an edited field's old error no longer applies
+      if (!wrap.classList.contains('invalid')) return;
+      wrap.classList.remove('invalid');
+      errorEl.hidden = true;
+      control.removeAttribute('aria-invalid');
+    });
+    return wrap;
   }
   const input = (attrs) => h('input', { type: 'text', autocomplete: 'off', ...attrs });
   const cccdInput = () => input({ inputmode: 'numeric', maxlength: 12, required: true, pattern: '[0-9]{12}', spellcheck: 'false' });
@@ -397,9 +404,10 @@
       document.body.append(d);
       cleanups.push(() => finish(null));
       d.showModal();
-      // The first field, or the last button ("Huỷ") of a confirmation: Enter never confirms by accident.
-      const first = (form && form.querySelector('input:not([hidden]), select, textarea')) || actions.lastChild;
-      if (first) first.focus();
+      // The first field, or the title of a confirmation (read first; Enter confirms nothing).
+      const first = (form && form.querySelector('input:not([hidden]), select, textarea')) || d.querySelector('h2');
+      if (first.tagName === 'H2') first.setAttribute('tabindex', '-1');
+      first.focus();
     });
   }
   const confirmDialog = (title, content, yes) => dialog({
@@ -411,7 +419,9 @@
     return h('div', { class: 'table-scroll', role: 'region', 'aria-label': caption, tabindex: '0' },
       h('table', { class: `${opts.cards === false ? '' : 'rtable'} ${opts.class || ''}`.trim() }, h('caption', null, caption),
         h('thead', null, h('tr', null, headers.map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c, i) => h('td', { 'data-label': headers[i] }, c)))))));
+        h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c, i) => (i === 0 && opts.rowHeaders
+          ? h('th', { scope: 'row', 'data-label': headers[i] }, c)
+          : h('td', { 'data-label': headers[i] }, c))))))));
   }
   const badge = (status) => h('span', { class: `badge badge-${status}` }, STATUS[status] || status);
 
@@ -762,7 +772,7 @@
       unitTable.replaceChildren(table('Số liệu theo phường, xã', ['Phường, xã', 'Lượt thi', 'Người dự thi', 'Điểm trung bình'],
         units.map((u) => [unitName(u), METRICS.attempts.format(METRICS.attempts.pick(stats, u)),
           METRICS.participants.format(METRICS.participants.pick(stats, u)),
-          METRICS.average.pick(stats, u) == null ? '—' : METRICS.average.format(METRICS.average.pick(stats, u))])));
+          METRICS.average.pick(stats, u) == null ? '—' : METRICS.average.format(METRICS.average.pick(stats, u))]), { cards: false, class: 'numbers' }));
       const dist = Object.entries(stats.score_distribution || {}).sort((a, b) => +b[0] - +a[0]);
       distribution.replaceChildren(dist.length
         ? h('section', { class: 'card', 'aria-labelledby': 'h-dist' }, h('h2', { id: 'h-dist' }, 'Phân bố điểm'),
@@ -860,7 +870,7 @@
       const confirmed = await confirmDialog(`Đổi thời gian ${r.name}?`, [
         table(`Thời gian ${r.name}: trước và sau khi đổi`, ['Mốc', 'Trước', 'Sau'],
           TIME_FIELDS.map(([key, label]) => [label, fmtDateTime(r[key]),
-            after[key] === r[key] ? 'không đổi' : h('strong', null, fmtDateTime(after[key]))]), { class: 'compare' }),
+            after[key] === r[key] ? 'không đổi' : h('strong', null, fmtDateTime(after[key]))]), { class: 'compare', cards: false, rowHeaders: true }),
         h('p', { class: 'hint' }, 'Giờ Việt Nam. Người đang làm bài giữ nguyên hạn nộp của lượt đã bắt đầu; không nhận bài sau giờ đóng mới (cộng thời gian chờ mạng).'),
       ], 'Xác nhận đổi thời gian');
       if (!confirmed) return;
@@ -980,7 +990,7 @@
             decide ? h('p', { class: 'entry-actions' },
               e.disqualified
                 ? h('button', { type: 'button', class: 'btn small', 'aria-label': `Huỷ loại ${e.national_id_masked}`, onclick: () => undo(e) }, 'Huỷ loại')
-                : h('button', { type: 'button', class: 'btn small', 'aria-label': `Loại ${e.national_id_masked} khỏi xét giải`, onclick: () => disqualify(e) }, 'Loại khỏi xét giải')) : null);
+                : h('button', { type: 'button', class: 'btn small', 'aria-label': `Loại khỏi xét giải ${e.national_id_masked}`, onclick: () => disqualify(e) }, 'Loại khỏi xét giải')) : null);
         }))
         : h('p', null, data.entries.length ? 'Không có ai đạt giải hoặc cần xem xét.' : 'Chưa có bài thi nào được nộp.'));
     }
@@ -1395,7 +1405,8 @@
         return h('li', { class: 'audit-item' },
           h('p', { class: 'audit-head' }, h('strong', null, ACTION_NAMES[ev.action] || ev.action), ' ', h('code', { class: 'audit-code' }, ev.action)),
           h('p', null, h('time', { datetime: ev.at }, fmtDateTime(ev.at, true)), ' · ', h('span', { class: 'audit-actor' }, ev.actor),
-            ev.role ? ` (${ROLE_NAMES[ev.role] || ev.role})` : '', ev.target ? [' · đối tượng: ', h('span', { class: 'audit-target' }, ev.target)] : null),
+            ev.role ? ` (${ROLE_NAMES[ev.role] || ev.role})` : '',
+            ev.target ? [' · đối tượng: ', h('span', { class: 'audit-target' }, ev.target), roundName(ev.target) !== ev.target ? ` (${roundName(ev.target)})` : ''] : null),
           details.length ? h('ul', { class: 'audit-details' }, details.map((line) => h('li', null, line))) : null);
       }));
       shown += events.length;

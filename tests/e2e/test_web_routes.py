@@ -16,8 +16,10 @@ from scripts.page_weight import BUDGET_BYTES, first_visit
 
 # Third-party files kept as their authors ship them (scripts/vendor_assets.py): the ALTCHA
 # widget's build holds URL strings it never requests (XML namespaces, links to its docs and
-# to Svelte's error pages). Our own files are held to "no other host".
-VENDORED = ("altcha.js", "altcha.css", "altcha-worker.js")
+# to Svelte's error pages), uPlot's its home page in a comment. Our own files are held to
+# "no other host".
+WIDGET = ("altcha.js", "altcha.css", "altcha-worker.js")  # what app.js loads later
+VENDORED = (*WIDGET, "uplot.js", "uplot.css")  # uPlot: the console's charts
 # Namespace URIs are names, not requests.
 _NAMESPACES = r"www\.w3\.org/2000/svg"
 
@@ -88,7 +90,7 @@ def test_scripts_name_the_widget_files_by_their_versioned_names(client):
     assets = web.get_site().assets
     source = (web.WEB_DIR / "app.js").read_text("utf-8")
     named = sorted(set(re.findall(r"'static/([a-z0-9-]+\.[a-z]+)'", source)))
-    assert named == sorted(VENDORED)
+    assert named == sorted(WIDGET)
     # WHEN app.js is served THEN each literal carries the named file's content hash
     served = client.http.get("/static/" + assets["app.js"].versioned_name).body.decode()
     for name in named:
