@@ -8,6 +8,7 @@ from chalicelib.admin import AdminService
 from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.data.repository import Repository
+from chalicelib.history import ParticipantHistory
 from chalicelib.integrity.limits import Guard
 from chalicelib.integrity.phone import PhoneCodes, SmsSender, sender_for
 from chalicelib.integrity.review import PrizeReview
@@ -25,6 +26,7 @@ class Services:
     repository: Repository
     catalog: Catalog
     participants: ParticipantService
+    history: ParticipantHistory
     registration: RegistrationService
     review: PrizeReview
     organizers: OrganizerService
@@ -57,6 +59,7 @@ def build_services(
         repository=repository,
         catalog=catalog,
         participants=participants,
+        history=ParticipantHistory(repository=repository, catalog=catalog, settings=settings),
         registration=RegistrationService(**common, guard=guard, phone_codes=phone_codes),
         organizers=OrganizerService(**common),
         admin=AdminService(**common),

@@ -12,9 +12,10 @@ from dataclasses import replace
 from chalicelib.catalog import Catalog, ContestSnapshot
 from chalicelib.clock import Clock
 from chalicelib.data.repository import AttemptRecord, Repository
-from chalicelib.domain import identity, integrity, quiz, timing
+from chalicelib.domain import quiz, timing
 from chalicelib.domain.ranking import board_key, board_shard, collective_rules
 from chalicelib.errors import ContestError
+from chalicelib.history import answered, visibility
 from chalicelib.settings import Settings
 from chalicelib.validation import answers_field, prediction_field, require_object
 
@@ -250,104 +251,11 @@ class ParticipantService:
             "attempt_id": attempt.attempt_id,
             "receipt": attempt.receipt,
             "submitted_at": timing.to_iso(attempt.submitted_at),
-            "answered": self._answered(attempt),
+            "answered": answered(attempt),
             "total": attempt.total,
             "duration_ms": attempt.duration_ms,
-            **self._visibility(attempt.round_id, snapshot),
+            **visibility(attempt.round_id, snapshot),
         }
         if view["score_visible"]:
             view["correct"] = attempt.correct
         return view
-
-    @staticmethod
-    def _answered(attempt: AttemptRecord) -> int:
-        return len(attempt.answers) if attempt.answered is None else attempt.answered
-
-    @staticmethod
-    def _visibility(round_id: str, snapshot: ContestSnapshot) -> dict:
-        """Whether the score and the review of this round may be shown, and from when."""
-        rules = snapshot.rules
-        record = snapshot.rounds.get(round_id)
-        state = record.state if record is not None else "scheduled"
-        states = [r.state for r in snapshot.rounds.values()]
-        last_close = max((r.closes_at for r in snapshot.rounds.values()), default=None)
-        return {
-            "score_visible": integrity.score_visible(rules, state),
-            "score_visible_from": None
-            if rules["score_visibility"] == "at_submit" or record is None
-            else timing.to_iso(record.closes_at),
-            "review_visible": integrity.review_visible(rules, state, states),
-            "review_visible_from": timing.to_iso(
-                record.closes_at if rules["review_visibility"] == "after_close" and record else last_close
-            ),
-        }
-
-    # --- personal page and results --------------------------------------------------------
-
-    def me(self, participant_id: str) -> dict:
-        participant = self._repository.get_participant(participant_id)
-        if participant is None:
-            raise ContestError("UNAUTHORIZED", 401)
-        snapshot = self._catalog.snapshot()
-        attempts = self._repository.list_attempts(participant_id)
-        return {
-            "participant": {
-                "participant_id": participant.participant_id,
-                "full_name": participant.full_name,
-                "date_of_birth": participant.date_of_birth,
-                "gender": participant.gender,
-                "phone": participant.phone,
-                "unit_id": participant.unit_id,
-                "workplace": participant.workplace,
-                "national_id_masked": identity.mask_national_id(participant.national_id),
-            },
-            "attempts": [self._history_entry(a, snapshot) for a in attempts],
-        }
-
-    def _history_entry(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
-        visibility = self._visibility(attempt.round_id, snapshot)
-        entry = {
-            "attempt_id": attempt.attempt_id,
-            "round_id": attempt.round_id,
-            "status": attempt.status,
-            "answered": self._answered(attempt),
-            "total": attempt.total,
-            "duration_ms": attempt.duration_ms,
-            "started_at": timing.to_iso(attempt.started_at),
-            "deadline_at": timing.to_iso(attempt.deadline_at),
-            "submitted_at": timing.to_iso(attempt.submitted_at),
-            "receipt": attempt.receipt,
-            **visibility,
-        }
-        if attempt.status == "submitted" and visibility["score_visible"]:
-            entry["correct"] = attempt.correct
-        if attempt.status == "submitted" and visibility["review_visible"]:
-            entry["review"] = self._review(attempt)
-        return entry
-
-    def _review(self, attempt: AttemptRecord) -> list[dict]:
-        """Correct answers of the person's own attempt, only once results are published."""
-        bank = self._catalog.bank().by_id
-        layout = [(question_id, order) for question_id, order in attempt.layout if question_id in bank]
-        shown = quiz.present_questions(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
-        correct = quiz.correct_option_ids(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
-        return [
-            {
-                **question,
-                "chosen_option_id": attempt.answers.get(question["id"]),
-                "correct_option_id": correct[question["id"]],
-                "source": bank[question["id"]].source,
-            }
-            for question in shown
-        ]
-
-    def results(self, round_id: str) -> dict:
-        record = self._catalog.snapshot().round(round_id)
-        published = (
-            None
-            if record.closed_at is None
-            else self._repository.get_results(self._settings.contest_id, round_id, record.closed_at)
-        )
-        if published is None:
-            raise ContestError("RESULTS_NOT_PUBLISHED", 404)
-        return published

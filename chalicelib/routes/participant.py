@@ -77,10 +77,10 @@ def submit(attempt_id):
 @participant_routes.route("/me", methods=["GET"])
 @api
 def me():
-    return get_services().participants.me(_participant_id())
+    return get_services().history.me(_participant_id())
 
 
 @participant_routes.route("/rounds/{round_id}/results", methods=["GET"])
 @api
 def results(round_id):
-    return get_services().participants.results(round_id)
+    return get_services().history.results(round_id)

@@ -218,7 +218,7 @@
 
   // After a screen change: the one-time notice if there is one, else the heading.
   function focusTop(firstLoad) {
-    if (firstLoad) return;
+    if (firstLoad || navEl.classList.contains('open')) return; // not while the person uses the menu
     const target = $('.flash', main) || $('h1', main);
     if (target) { target.setAttribute('tabindex', '-1'); target.focus({ preventScroll: true }); }
     window.scrollTo(0, 0);
@@ -869,7 +869,7 @@
       const body = Object.fromEntries(changed.map(([key]) => [key, after[key]]));
       const confirmed = await confirmDialog(`Đổi thời gian ${r.name}?`, [
         table(`Thời gian ${r.name}: trước và sau khi đổi`, ['Mốc', 'Trước', 'Sau'],
-          TIME_FIELDS.map(([key, label]) => [label, fmtDateTime(r[key]),
+          TIME_FIELDS.map(([key]) => [`Giờ ${TIME_SHORT[key].toLowerCase()}`, fmtDateTime(r[key]),
             after[key] === r[key] ? 'không đổi' : h('strong', null, fmtDateTime(after[key]))]), { class: 'compare', cards: false, rowHeaders: true }),
         h('p', { class: 'hint' }, 'Giờ Việt Nam. Người đang làm bài giữ nguyên hạn nộp của lượt đã bắt đầu; không nhận bài sau giờ đóng mới (cộng thời gian chờ mạng).'),
       ], 'Xác nhận đổi thời gian');
@@ -1331,7 +1331,6 @@
     'organizer.password_changed': 'Đổi mật khẩu',
   };
   const ACTION_GROUPS = [['round.', 'Tuần thi (mọi thao tác)'], ['organizer.', 'Tài khoản và đăng nhập'], ['exclusions.', 'Danh sách không được dự thi'], ['participant.', 'Người dự thi']];
-  const TIME_NAMES = Object.fromEntries(TIME_FIELDS);
 
   function auditDetails(event) {
     const d = event.details || {};
@@ -1476,7 +1475,7 @@
           h('dt', null, 'Vai trò'), h('dd', null, ROLE_NAMES[o.role] || o.role),
           o.unit_id ? [h('dt', null, 'Phường, xã'), h('dd', null, unitName(o.unit_id))] : null,
           h('dt', null, 'CCCD'), h('dd', null, o.national_id_masked || 'Không gắn'),
-          h('dt', null, 'Phiên đăng nhập đến'), h('dd', null, fmtDateTime(session.data.expires_at))),
+          h('dt', null, 'Phiên hết hạn'), h('dd', null, fmtDateTime(session.data.expires_at))),
         h('h3', null, 'Bạn được phép'),
         h('ul', { class: 'rules' }, [...Object.keys(PERMISSION_NAMES).filter(can), ...me.permissions.filter((p) => !PERMISSION_NAMES[p])]
           .map((p) => h('li', null, PERMISSION_NAMES[p] || p))),
@@ -1496,12 +1495,17 @@
   // ---------- start ----------
   const skip = $('.skip-link');
   if (skip) skip.addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
-  // Signing out (or in) in another tab.
+  // Signing out, or in as someone else, in another tab of the browser.
   window.addEventListener('storage', (e) => {
     if (e.key !== SESSION_KEY) return;
-    const had = session.data && session.data.token;
+    const before = session.data && session.data.token;
     session.load();
-    if (had && !session.data) { me = null; flash = { kind: 'notice', text: 'Bạn đã đăng xuất ở một thẻ khác.' }; go('dang-nhap', { replace: true }); }
+    const after = session.data && session.data.token;
+    if (before === after) return;
+    me = null;
+    if (after) { render(); return; }
+    flash = { kind: 'notice', text: 'Bạn đã đăng xuất ở một thẻ khác.' };
+    go('dang-nhap', { replace: true });
   });
   window.addEventListener('hashchange', () => { if (location.hash === '' || location.hash.startsWith('#/')) render(); });
   session.load();

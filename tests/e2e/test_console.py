@@ -92,26 +92,25 @@ def _prepared(stack: Stack) -> Stack:
 
 @pytest.fixture
 def tabs(browser, console_stack):
-    """Opens phone-sized tabs (own storage each, CSP bypassed for axe-core only); fails the
-    test on any script error or CSP refusal in them."""
+    """Opens phone-sized tabs (own storage each); fails the test on any script error or CSP
+    refusal in them. The CSP is bypassed (so that axe-core can be injected) unless
+    ``enforce_csp``."""
     opened = []
     errors: list[str] = []
 
-    def open_tab(**options):
+    def on_console(message) -> None:
+        # API refusals (401, 404, 409) are expected and shown; anything else is an error.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(message.text)
+
+    def open_tab(*, enforce_csp: bool = False):
         context = browser.new_context(
-            viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", bypass_csp=True, **options
+            viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", bypass_csp=not enforce_csp
         )
         context.set_default_timeout(15_000)
         tab = context.new_page()
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and "Failed to load resource" not in m.text
-                else None
-            ),
-        )
+        tab.on("console", on_console)
         opened.append(context)
         return tab
 
@@ -170,6 +169,24 @@ def test_console_is_served_like_the_participant_page_with_versioned_assets():
             f"static/{assets['uplot.js'].versioned_name}",
             f"static/{assets['uplot.css'].versioned_name}",
         }
+
+
+def test_console_and_its_charts_run_under_the_content_security_policy(console_stack, tabs):
+    # GIVEN a tab that enforces the page's CSP (no inline style, scripts from our origin only)
+    tab = tabs(enforce_csp=True)
+    violations: list[str] = []
+    tab.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    console_sign_in(tab, console_stack, *CONSOLE_ADMIN)
+    # WHEN the dashboard draws its charts, switches metric, and a dialog opens
+    expect(tab.locator(".chart canvas")).to_have_count(2)
+    assert tab.evaluate("typeof window.uPlot") == "function"
+    tab.get_by_role("radio", name="Điểm trung bình").check()
+    expect(tab.locator("#bar-caption")).to_contain_text("Điểm trung bình")
+    console_go(tab, "Tuần thi")
+    tab.locator(".round-card").first.get_by_role("button", name="Đổi thời gian").click()
+    expect(tab.locator(".times-form").first).to_be_visible()
+    # THEN nothing was refused (the tabs fixture fails on any error too)
+    assert not violations, violations
 
 
 # ---- sign-in ----------------------------------------------------------------------------------
@@ -407,6 +424,68 @@ def _stats_with(stack: Stack, round_id: str, attempts: int) -> dict:
             return stats
 
 
+def test_admin_changes_an_accounts_role_resets_its_password_and_locks_it(console_stack, tabs):
+    stack = console_stack
+    ensure_organizer(stack, "thu.ky", "mat-khau-thu-ky-1", role="viewer", full_name="Phí Thị Ký")
+    tab = tabs()
+    console_sign_in(tab, stack, *CONSOLE_ADMIN)
+    console_go(tab, "Quản lý tài khoản")
+    card = tab.locator(".account").filter(has_text="thu.ky")
+    # WHEN the admin makes the leadership account a ward office of Phố Cò
+    card.get_by_role("button", name="Đổi vai trò, đơn vị của thu.ky").click()
+    dialog = tab.get_by_role("dialog", name="Đổi vai trò, đơn vị")
+    dialog.get_by_label("Vai trò").select_option("unit_organizer")
+    dialog.get_by_role("button", name="Lưu").click()
+    expect(dialog.locator("[data-field='unit_id'] .field-error")).to_have_text(
+        "Hãy chọn phường, xã của văn phòng."
+    )
+    dialog.get_by_label("Phường, xã").select_option("pho-co")
+    assert_accessible(tab, "the role dialog")
+    screenshot(tab, "console-16-account-role")
+    dialog.get_by_role("button", name="Lưu").click()
+    # THEN the card says so
+    expect(tab.locator(".flash")).to_have_text("Đã đổi thu.ky thành Văn phòng phường, xã (Phường Phố Cò).")
+    card = tab.locator(".account").filter(has_text="thu.ky")
+    expect(card).to_contain_text("Phường Phố Cò")
+    # WHEN the admin resets its password (a short one is refused first, in the dialog)
+    card.get_by_role("button", name="Đặt lại mật khẩu của thu.ky").click()
+    dialog = tab.get_by_role("dialog", name="Đặt lại mật khẩu")
+    dialog.get_by_label("Mật khẩu mới").fill("ngan")
+    dialog.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(dialog.locator(".field-error")).to_contain_text("ít nhất 10 ký tự")
+    dialog.get_by_label("Mật khẩu mới").fill("mat-khau-moi-thu-ky")
+    dialog.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(tab.locator(".flash")).to_have_text("Đã đặt lại mật khẩu của thu.ky.")
+    assert organizer_token(stack, "thu.ky", "mat-khau-moi-thu-ky")
+    # WHEN the admin locks the account THEN it cannot sign in; unlocking lets it in again
+    tab.locator(".account").filter(has_text="thu.ky").get_by_role(
+        "button", name="Khoá tài khoản thu.ky"
+    ).click()
+    tab.get_by_role("dialog").get_by_role("button", name="Khoá tài khoản").click()
+    expect(tab.locator(".flash")).to_have_text("Đã khoá tài khoản thu.ky.")
+    expect(tab.locator(".account").filter(has_text="thu.ky")).to_contain_text("Đã khoá")
+    status, _ = stack.call(
+        "POST", "admin/sessions", {"username": "thu.ky", "password": "mat-khau-moi-thu-ky"}
+    )
+    assert status == 401
+    tab.locator(".account").filter(has_text="thu.ky").get_by_role(
+        "button", name="Mở khoá tài khoản thu.ky"
+    ).click()
+    tab.get_by_role("dialog").get_by_role("button", name="Mở khoá").click()
+    expect(tab.locator(".flash")).to_have_text("Đã mở khoá tài khoản thu.ky.")
+    assert organizer_token(stack, "thu.ky", "mat-khau-moi-thu-ky")
+    # AND a name already taken is refused next to the field, in the server's words
+    form = tab.locator("form").filter(has=tab.get_by_role("button", name="Tạo tài khoản"))
+    form.get_by_label("Tên đăng nhập").fill("thu.ky")
+    form.get_by_label("Họ và tên").fill("Người khác")
+    form.get_by_label("Vai trò").select_option("viewer")
+    form.get_by_label("Mật khẩu ban đầu").fill("mat-khau-khac-123")
+    form.get_by_role("button", name="Tạo tài khoản").click()
+    expect(form.locator("[data-field='username'] .field-error")).to_have_text(
+        "Tên đăng nhập này đã có người dùng."
+    )
+
+
 # ---- other roles --------------------------------------------------------------------------------
 
 
@@ -440,6 +519,7 @@ def test_unit_organizer_sees_only_its_own_wards_figures(console_stack, tabs):
     expect(tab.get_by_role("alert")).to_have_text("Tài khoản của bạn không được dùng chức năng này.")
     # AND the menu on a phone is keyboard-reachable and lists the same screens
     tab.goto(stack.base_url + "admin#/tong-quan")
+    expect(tab.locator(".tile-value").first).to_be_visible()
     tab.locator("#menu-toggle").click()
     expect(tab.locator("#menu-toggle")).to_have_attribute("aria-expanded", "true")
     expect(tab.locator("#nav-list a").first).to_be_focused()
