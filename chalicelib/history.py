@@ -82,7 +82,7 @@ class ParticipantHistory:
         return entry
 
     def _review(self, attempt: AttemptRecord) -> list[dict]:
-        """Correct answers of the person's own attempt, only once results are published."""
+        """Correct answers of the person's own attempt, once the rules let the review be seen."""
         bank = self._catalog.bank().by_id
         layout = [(question_id, order) for question_id, order in attempt.layout if question_id in bank]
         shown = quiz.present_questions(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
