@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chalicelib.integrity.pow import issue_challenge  # noqa: E402
-from chalicelib.routes.web import CONTENT_TYPES, SECURITY_HEADERS  # noqa: E402
+from chalicelib.routes.web import CONTENT_TYPES, page_headers  # noqa: E402
 
 WEB = ROOT / "chalicelib" / "web"
 CHROMIUM = "/usr/bin/chromium"
@@ -110,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, body: bytes, content_type: str, cache: str = "no-store") -> None:
         self.send_response(200)
-        for name, value in {**SECURITY_HEADERS, "Content-Type": content_type}.items():
+        for name, value in {**page_headers(), "Content-Type": content_type}.items():
             self.send_header(name, value)
         self.send_header("Cache-Control", cache)
         self.send_header("Content-Length", str(len(body)))

@@ -98,11 +98,14 @@ def page_headers() -> dict[str, str]:
     return security_headers(get_settings())
 
 
-def __getattr__(name: str) -> object:
-    """``SECURITY_HEADERS``, as older callers (benchmarks/challenge_solve.py) import it."""
-    if name == "SECURITY_HEADERS":
-        return page_headers()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+@functools.cache
+def console_headers() -> dict[str, str]:
+    """The console is never framed, not even by the city portal (clickjacking an organizer
+    into publishing or disqualifying)."""
+    headers = dict(page_headers())
+    policy = headers["Content-Security-Policy"]
+    headers["Content-Security-Policy"] = policy[: policy.index("frame-ancestors")] + "frame-ancestors 'none'"
+    return {**headers, "X-Frame-Options": "DENY"}
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -221,10 +224,10 @@ def get_site() -> Site:
     return _SITE
 
 
-def _respond(asset: Asset, cache_control: str) -> Response:
+def _respond(asset: Asset, cache_control: str, security: dict[str, str] | None = None) -> Response:
     etag = f'"{asset.digest}"'
     headers = {
-        **page_headers(),
+        **(security or page_headers()),
         "Cache-Control": cache_control,
         "ETag": etag,
         "Vary": "Accept-Encoding",
@@ -266,7 +269,7 @@ def console_page() -> Response:
     console = get_site().console
     if console is None:
         return _not_found()
-    return _respond(console, REVALIDATE)
+    return _respond(console, REVALIDATE, console_headers())
 
 
 @web_routes.route("/static/{name}", methods=["GET"])

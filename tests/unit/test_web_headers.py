@@ -92,6 +92,11 @@ def test_the_served_headers_are_built_once_from_the_process_settings(monkeypatch
         assert first is web.page_headers()
         assert "frame-ancestors 'self' https://portal.example.gov.vn" in first["Content-Security-Policy"]
         assert "Strict-Transport-Security" not in first
-        assert first == web.SECURITY_HEADERS  # the name older callers import
+        # AND the organizer console may not be framed at all, not even by the portal
+        console = web.console_headers()
+        assert console["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+        assert console["X-Frame-Options"] == "DENY"
+        assert first["Content-Security-Policy"].count("frame-ancestors") == 1
     finally:
         web.page_headers.cache_clear()
+        web.console_headers.cache_clear()
