@@ -111,9 +111,12 @@ class RegistrationService:
         """Cost: the client's window counter and one read; a wrong phone one more write."""
         body = require_object(body)
         national_id = body.get("national_id")
-        if not isinstance(national_id, str) or len(national_id) != 12 or not national_id.isascii():
-            raise ContestError("INVALID_CREDENTIALS", 401)
-        if not national_id.isdigit():
+        if not (
+            isinstance(national_id, str)
+            and len(national_id) == 12
+            and national_id.isascii()
+            and national_id.isdigit()
+        ):
             raise ContestError("INVALID_CREDENTIALS", 401)
         self._guard.count_signin(self._guard.client_key(source_ip))
         phone = body.get("phone")
