@@ -72,13 +72,18 @@ lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+.PHONY: lint-infra
+lint-infra: venv ## cfn-lint every template of infra/ and the prod stage's `chalice package` output (no AWS)
+	$(BIN)/python scripts/deploy.py --stage prod --package .deploy/package-prod
+	$(BIN)/cfn-lint --non-zero-exit-code error infra/*.json .deploy/package-prod/sam.json
+
 .PHONY: format
 format: venv ## ruff format, then ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 .PHONY: test
-test: venv node-deps system-deps lint ## lint, then unit+api, integration and e2e tests
+test: venv node-deps system-deps lint lint-infra ## lint, then unit+api, integration and e2e tests
 	$(call run_pytest,tests/unit tests/api)
 	$(call run_pytest,tests/integration)
 	$(call run_pytest,tests/e2e,E2E_REQUIRED=1)
@@ -94,6 +99,10 @@ bench: venv node-deps java-dep ## print the benchmark figures (DynamoDB calls, p
 	$(BIN)/python benchmarks/cold_start.py
 	$(BIN)/python benchmarks/deadline_burst.py --people 150 --workers 16
 	$(BIN)/python benchmarks/rank_round.py --attempts 10000
+
+.PHONY: bench-attempt
+bench-attempt: venv node-deps java-dep ## requests and DynamoDB units of a whole attempt through the page (Chromium, docs/capacity.md)
+	$(BIN)/python benchmarks/attempt_cost.py $(ARGS)
 
 .PHONY: clean
 clean: ## remove local data (.local: registrations too), test artefacts and caches

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chalicelib import secrets
+
 DEV_ADMIN_TOKEN = "dev-admin-token"
 _DEV_SECRET = "dev-only-secret-change-me"
 # The city portal embeds the contest page in an iframe (plan: "đăng tải trên Cổng thông tin").
@@ -75,6 +77,9 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read settings; the dev stage has safe defaults, prod has none for secrets."""
     env = os.environ if environ is None else environ
+    fetched = secrets.resolve(env)  # AWS: from SSM when *_PARAMETER names them; else {}
+    if fetched:
+        env = {**env, **fetched}
     stage = env.get("STAGE", "dev")
     is_dev = stage != "prod"
     admin_token = env.get("ADMIN_TOKEN", DEV_ADMIN_TOKEN if is_dev else "")

@@ -1,16 +1,19 @@
-"""Deploy a stage to AWS: the tables (infra/tables.json, a stack of their own), the seed,
-then the Chalice app with the stage's secrets, then (prod, or --waf) the WAF in front of its API
-(infra/waf.json, a stack of its own).
+"""Deploy a stage to AWS, in the steps of STEPS: the tables (infra/tables.json) and the
+monitoring stack (infra/monitoring.json: alarms, dashboard, log groups, the stream's dead-letter
+queue), the secrets in SSM Parameter Store, the seed, the Chalice app with one least-privilege
+role per function, API Gateway's refusals in our shape, the stream's failure handling, then
+(prod, or --waf) the WAF (infra/waf.json), and a smoke test that fails the deploy loudly.
 
-Secrets never enter git: ADMIN_TOKEN and TOKEN_SECRET come from the operator's environment
-and are written only into a build copy of ``.chalice/config.json`` under ``.deploy/<stage>``
-(git-ignored), from which ``chalice deploy`` runs. Chalice's deployed-state files are copied
-back to ``.chalice/deployed/`` so that the next deploy updates rather than recreates.
+Secrets never enter git, the deploy folder or a template: TOKEN_SECRET and ADMIN_TOKEN are
+SecureString parameters /songcong/<stage>/token-secret and /songcong/<stage>/admin-token,
+created (random, 48 bytes) when missing; the functions get only their names. An existing
+TOKEN_SECRET is never changed without --rotate-token-secret (participant and option ids are
+derived from it). Chalice's deployed-state files are copied back to ``.chalice/deployed/``.
 
-    export ADMIN_TOKEN=... TOKEN_SECRET=...        # 32+ characters each
-    .venv/bin/python scripts/deploy.py --stage prod --region ap-southeast-1
-    .venv/bin/python scripts/deploy.py --stage prod --dry-run   # print the plan only
-    .venv/bin/python scripts/deploy.py --stage dev --waf        # dev with the WAF (prod: --no-waf)
+    .venv/bin/python scripts/deploy.py --stage prod --region ap-southeast-1 --alarm-email ops@example.org
+    .venv/bin/python scripts/deploy.py --stage prod --dry-run      # print the plan only
+    .venv/bin/python scripts/deploy.py --stage dev --waf           # dev with the WAF (prod: --no-waf)
+    .venv/bin/python scripts/deploy.py --stage dev --teardown      # the app stack; tables kept
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chalicelib import secrets  # noqa: E402
 from chalicelib.messages import ERROR_MESSAGES  # noqa: E402
 
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
@@ -49,20 +56,175 @@ WAF_STAGES = frozenset({"prod"})
 WAF_LIMIT_PARAMETERS = {"waf_rate_limit": "RateLimit", "waf_sign_in_rate_limit": "SignInRateLimit"}
 
 
-def stage_config(
-    config: dict[str, Any], stage: str, secrets: dict[str, str], stream_arn: str
+APP_NAME = "songcong-contest"
+# Chalice's function names -> what each one touches (docs/deploy.md, "Least privilege").
+API_FUNCTION = "api_handler"
+STREAM_FUNCTION = "count-submissions"
+SCHEDULES = ("close-and-rank-rounds", "publish-results")
+ALL_TABLES = ("contest", "questions", "participants", "attempts", "stats", "audit", "limits", "organizers")
+ITEM_READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"]
+ITEM_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
+FUNCTION_ACCESS: dict[str, dict[str, Any]] = {
+    # The API: every table (organizers are listed with a Scan), SMS codes, both secrets.
+    API_FUNCTION: {
+        "tables": ALL_TABLES,
+        "actions": [*ITEM_READ, *ITEM_WRITE, "dynamodb:Scan"],
+        "secrets": ("TOKEN_SECRET", "ADMIN_TOKEN"),
+        "sms": True,
+    },
+    # Close, count and rank; publish: the round's tables, not audit, limits or organizers.
+    **{
+        name: {
+            "tables": ("contest", "questions", "participants", "attempts", "stats"),
+            "actions": [*ITEM_READ, *ITEM_WRITE, "dynamodb:BatchWriteItem"],
+            "secrets": ("TOKEN_SECRET",),
+        }
+        for name in SCHEDULES
+    },
+    # The stream consumer: the attempts stream in, the stats table out, failures to the DLQ.
+    STREAM_FUNCTION: {
+        "tables": ("stats",),
+        "actions": [*ITEM_READ, *ITEM_WRITE],
+        "secrets": ("TOKEN_SECRET",),
+        "stream": True,
+        "dead_letter_queue": True,
+    },
+}
+
+
+def lambda_name(stage: str, function: str) -> str:
+    """The name Chalice gives a function: <app>-<stage> for the API, <app>-<stage>-<name> else."""
+    return f"{APP_NAME}-{stage}" if function == API_FUNCTION else f"{APP_NAME}-{stage}-{function}"
+
+
+def dead_letter_queue_name(table_prefix: str) -> str:
+    return f"{table_prefix}-stream-dlq"  # infra/monitoring.json makes it
+
+
+def function_policy(
+    function: str, stage: str, table_prefix: str, region: str = "*", account: str = "*"
 ) -> dict[str, Any]:
-    """The Chalice config with this stage's secrets and stream ARN added (pure, tested)."""
+    """The IAM policy of one function's role: only this stage's resources, only its actions."""
+    access = FUNCTION_ACCESS[function]
+    tables = [f"arn:aws:dynamodb:{region}:{account}:table/{table_prefix}-{t}" for t in access["tables"]]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Tables",
+            "Effect": "Allow",
+            "Action": access["actions"],
+            "Resource": [*tables, *(f"{arn}/index/*" for arn in tables)],
+        },
+        {
+            "Sid": "Secrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter"],
+            "Resource": [
+                f"arn:aws:ssm:{region}:{account}:parameter{secrets.parameter_name(stage, name)}"
+                for name in access["secrets"]
+            ],
+        },
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{lambda_name(stage, function)}:*",
+        },
+    ]
+    if access.get("stream"):
+        statements.append(
+            {
+                "Sid": "AttemptsStream",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{table_prefix}-attempts/stream/*",
+            }
+        )
+    if access.get("dead_letter_queue"):
+        statements.append(
+            {
+                "Sid": "StreamDeadLetterQueue",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": f"arn:aws:sqs:{region}:{account}:{dead_letter_queue_name(table_prefix)}",
+            }
+        )
+    if access.get("sms"):
+        statements.append(
+            {
+                "Sid": "PhoneCodes",
+                "Effect": "Allow",
+                "Action": ["sms-voice:SendTextMessage"],
+                "Resource": "*",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_file(function: str) -> str:
+    return f"policy-{function}.json"
+
+
+def stage_config(config: dict[str, Any], stage: str, stream_arn: str, table_prefix: str) -> dict[str, Any]:
+    """The Chalice config of the build copy (pure, tested): the stream ARN, the secrets'
+    parameter *names* (ADMIN_TOKEN's for the API only), one policy file per function."""
     if stage not in config.get("stages", {}):
         raise SystemExit(f"stage {stage!r} is not in .chalice/config.json")
-    for name, value in secrets.items():
-        if len(value) < MIN_SECRET_LENGTH:
-            raise SystemExit(f"{name} must have at least {MIN_SECRET_LENGTH} characters")
     merged = copy.deepcopy(config)
-    variables = merged["stages"][stage].setdefault("environment_variables", {})
-    variables.update(secrets)
+    merged["autogen_policy"] = False
+    stage_section = merged["stages"][stage]
+    variables = stage_section.setdefault("environment_variables", {})
     variables["ATTEMPTS_STREAM_ARN"] = stream_arn
+    variables.setdefault("STAGE", stage)
+    variables.setdefault("TABLE_PREFIX", table_prefix)
+    functions = stage_section.setdefault("lambda_functions", {})
+    for function, access in FUNCTION_ACCESS.items():
+        section = functions.setdefault(function, {})
+        section["autogen_policy"] = False
+        section["iam_policy_file"] = policy_file(function)
+        section.setdefault("environment_variables", {}).update(
+            {
+                name + secrets.PARAMETER_SUFFIX: secrets.parameter_name(stage, name)
+                for name in access["secrets"]
+            }
+        )
     return merged
+
+
+def ensure_secrets(ssm: Any, stage: str, rotate: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Create each missing secret parameter (SecureString, 48 random bytes); change an existing
+    one only when named in ``rotate``. TOKEN_SECRET in the environment is taken when its
+    parameter is missing (moving an existing stage) and refused when it differs from an existing
+    one without --rotate-token-secret. Returns secret -> what was done."""
+    done = {}
+    for name in secrets.SECRETS:
+        parameter = secrets.parameter_name(stage, name)
+        try:
+            current = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+        except ssm.exceptions.ParameterNotFound:
+            current = None
+        given = os.environ.get(name) if name == "TOKEN_SECRET" else None
+        if given is not None and len(given) < MIN_SECRET_LENGTH:
+            raise SystemExit(f"{name} must have at least {MIN_SECRET_LENGTH} characters")
+        if current is not None and name not in rotate:
+            if given and given != current:
+                raise SystemExit(
+                    f"{name} in the environment differs from {parameter}: refusing to change it"
+                    " during a contest (participant and option ids derive from it);"
+                    " --rotate-token-secret changes it on purpose"
+                )
+            done[name] = "kept"
+            continue
+        value = given or token_urlsafe(48)
+        ssm.put_parameter(
+            Name=parameter, Value=value, Type="SecureString", Overwrite=current is not None, Tier="Standard"
+        )
+        done[name] = "created" if current is None else "rotated"
+    return done
 
 
 def gateway_response_requests(rest_api_id: str) -> list[dict[str, Any]]:
@@ -174,15 +336,6 @@ def deploy_stack(
     return {o["OutputKey"]: o["OutputValue"] for o in outputs}
 
 
-def deploy_tables(stage: str, region: str, table_prefix: str) -> dict[str, str]:
-    import boto3
-
-    cloudformation = boto3.client("cloudformation", region_name=region)
-    return deploy_stack(
-        cloudformation, f"{table_prefix}-tables", "tables.json", {"TablePrefix": table_prefix}
-    )
-
-
 def deploy_waf(name_prefix: str, stage_arn: str, limits: dict[str, int | None]) -> str:
     """The WAF stack <prefix>-waf, in the API's region (a REGIONAL web ACL must be); its ARN."""
     import boto3
@@ -192,7 +345,119 @@ def deploy_waf(name_prefix: str, stage_arn: str, limits: dict[str, int | None]) 
     return deploy_stack(cloudformation, f"{name_prefix}-waf", "waf.json", parameters)["WebAclArn"]
 
 
-def build_dir(stage: str, config: dict[str, Any]) -> Path:
+# The stream consumer's event source mapping: Chalice does not expose these, so this step sets them.
+STREAM_FAILURE_HANDLING = {
+    "BisectBatchOnFunctionError": True,  # a bad record is isolated, not retried with 99 good ones
+    "MaximumRetryAttempts": 5,
+    "MaximumRecordAgeInSeconds": 6 * 3600,  # a record older than this goes to the DLQ
+}
+
+
+def configure_stream_failures(
+    lambda_client: Any, function_name: str, dead_letter_queue_arn: str
+) -> list[str]:
+    """Bisect, retries, record age and the SQS on-failure destination on every event source
+    mapping of the stream consumer; the mappings' UUIDs."""
+    mappings = lambda_client.list_event_source_mappings(FunctionName=function_name)["EventSourceMappings"]
+    if not mappings:
+        raise SystemExit(f"{function_name} has no event source mapping: is the stream consumer deployed?")
+    for mapping in mappings:
+        lambda_client.update_event_source_mapping(
+            UUID=mapping["UUID"],
+            **STREAM_FAILURE_HANDLING,
+            DestinationConfig={"OnFailure": {"Destination": dead_letter_queue_arn}},
+        )
+    return [m["UUID"] for m in mappings]
+
+
+def smoke_test(
+    base_url: str,
+    admin_token: str,
+    http_get: Any,
+    schedule_ran: Any,
+) -> list[str]:
+    """What a working stage answers: GET /contest (JSON), the page, an admin call with the
+    operator credential, and each schedule ran in the last 15 minutes. The failures; [] is good.
+    ``http_get(url, headers) -> (status, content_type, body)``; ``schedule_ran(name) -> bool``."""
+    failures = []
+    base = base_url.rstrip("/")
+    checks = [
+        ("GET /contest", f"{base}/contest", {}, "application/json"),
+        ("the page", f"{base}/", {}, "text/html"),
+        (
+            "admin GET /admin/organizers",
+            f"{base}/admin/organizers",
+            {"Authorization": f"Bearer {admin_token}"},
+            "json",
+        ),
+    ]
+    for label, url, headers, kind in checks:
+        try:
+            status, content_type, _ = http_get(url, headers)
+        except Exception as error:
+            failures.append(f"{label}: {error}")
+            continue
+        if status != 200 or kind not in (content_type or ""):
+            failures.append(f"{label}: {status} {content_type}")
+    for name in SCHEDULES:
+        if not schedule_ran(name):
+            failures.append(f"schedule {name}: no run in the last 15 minutes")
+    return failures
+
+
+def http_get(url: str, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+def schedule_ran_recently(cloudwatch: Any, lambda_client: Any, stage: str, minutes: int = 15) -> Any:
+    """schedule name -> whether its Lambda was invoked in the last ``minutes`` (CloudWatch
+    ``Invocations``) or, on a stage too new for that, runs without error when invoked now (the
+    schedules act on the stored round times, so an extra run changes nothing early)."""
+    import datetime as dt
+
+    def ran(name: str) -> bool:
+        end = dt.datetime.now(dt.UTC)
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName="Invocations",
+            Dimensions=[{"Name": "FunctionName", "Value": lambda_name(stage, name)}],
+            StartTime=end - dt.timedelta(minutes=minutes),
+            EndTime=end,
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        if sum(p["Sum"] for p in points) > 0:
+            return True
+        reply = lambda_client.invoke(FunctionName=lambda_name(stage, name), Payload=b"{}")
+        return "FunctionError" not in reply
+
+    return ran
+
+
+def teardown(cloudformation: Any, stage: str, table_prefix: str, tables: int) -> list[str]:
+    """Delete the monitoring stack (after the caller deleted the WAF and ran ``chalice
+    delete``); the tables stack only when --teardown was given twice, and
+    then its tables stay (DeletionPolicy Retain) unless deleted by hand. The stacks deleted."""
+    stacks = [f"{table_prefix}-monitoring"]
+    if tables >= 2:
+        stacks.append(f"{table_prefix}-tables")
+    for stack in stacks:
+        cloudformation.delete_stack(StackName=stack)
+        cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack)
+    return stacks
+
+
+def build_dir(stage: str, config: dict[str, Any], table_prefix: str) -> Path:
+    """.deploy/<stage>: the packaged sources (never tests, benchmarks or data files) and the
+    stage's config and policies. No secret value is written here."""
     target = ROOT / ".deploy" / stage
     if target.exists():
         shutil.rmtree(target)
@@ -203,11 +468,259 @@ def build_dir(stage: str, config: dict[str, Any]) -> Path:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target / name)
+    for function in FUNCTION_ACCESS:
+        policy = function_policy(function, stage, table_prefix)
+        (target / ".chalice" / policy_file(function)).write_text(
+            json.dumps(policy, indent=2), encoding="utf-8"
+        )
     shutil.copy2(ROOT / ".chalice" / "policy.json", target / ".chalice" / "policy.json")
     if (ROOT / ".chalice" / "deployed").is_dir():
         shutil.copytree(ROOT / ".chalice" / "deployed", target / ".chalice" / "deployed")
     (target / ".chalice" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return target
+
+
+@dataclass
+class Deploy:
+    """What the steps share: the options, then what earlier steps found out."""
+
+    args: argparse.Namespace
+    config: dict[str, Any]
+    table_prefix: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    deployed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> str:
+        return self.args.stage
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=region or self.args.region)
+
+
+@dataclass
+class Step:
+    """One deploy step: its line of the plan (--dry-run) and what it does."""
+
+    plan: Callable[[Deploy], str]
+    run: Callable[[Deploy], None]
+
+
+def _tables(d: Deploy) -> None:
+    d.outputs.update(
+        deploy_stack(
+            d.client("cloudformation"),
+            f"{d.table_prefix}-tables",
+            "tables.json",
+            {"TablePrefix": d.table_prefix},
+        )
+    )
+
+
+def _monitoring(d: Deploy) -> None:
+    parameters = {"Stage": d.stage, "TablePrefix": d.table_prefix, "AlarmEmail": d.args.alarm_email or ""}
+    d.outputs.update(
+        deploy_stack(
+            d.client("cloudformation"), f"{d.table_prefix}-monitoring", "monitoring.json", parameters
+        )
+    )
+
+
+def _secrets(d: Deploy) -> None:
+    rotate = frozenset(
+        name
+        for name, flag in (
+            ("TOKEN_SECRET", d.args.rotate_token_secret),
+            ("ADMIN_TOKEN", d.args.rotate_admin_token),
+        )
+        if flag
+    )
+    for name, done in ensure_secrets(d.client("ssm"), d.stage, rotate).items():
+        print(f"{name} ({secrets.parameter_name(d.stage, name)}): {done}")
+
+
+def _env(d: Deploy) -> dict[str, str]:
+    env = {**os.environ, "STAGE": d.stage, "TABLE_PREFIX": d.table_prefix, "AWS_REGION": d.args.region}
+    env.pop("DYNAMODB_ENDPOINT", None)
+    for name in secrets.SECRETS:  # the seed and chalice need no secret value
+        env.pop(name, None)
+        env[name + secrets.PARAMETER_SUFFIX] = secrets.parameter_name(d.stage, name)
+    return env
+
+
+def _chalice_env(d: Deploy, stream_arn: str) -> dict[str, str]:
+    """Chalice imports app.py here to read its routes, which reads the settings: a placeholder
+    secret satisfies prod's check without reading SSM (a value in the environment wins over
+    its parameter). It is never packaged: Chalice ships the config's environment variables,
+    which hold parameter names only."""
+    env = {**os.environ, "STAGE": d.stage, "TABLE_PREFIX": d.table_prefix, "AWS_REGION": d.args.region}
+    for name in (
+        "DYNAMODB_ENDPOINT",
+        *secrets.SECRETS,
+        *(n + secrets.PARAMETER_SUFFIX for n in secrets.SECRETS),
+    ):
+        env.pop(name, None)
+    for name in secrets.SECRETS:
+        env[name] = "placeholder-read-by-chalice-locally-never-deployed"
+    env["ATTEMPTS_STREAM_ARN"] = stream_arn  # Chalice reads it when it imports app.py
+    return env
+
+
+def _seed(d: Deploy) -> None:
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "seed.py")], env=_env(d), check=True)
+
+
+def _chalice(d: Deploy) -> None:
+    stream_arn = d.outputs["AttemptsStreamArn"]
+    target = build_dir(d.stage, stage_config(d.config, d.stage, stream_arn, d.table_prefix), d.table_prefix)
+    env = _chalice_env(d, stream_arn)
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run([str(chalice), "deploy", "--stage", d.stage], cwd=target, env=env, check=True)
+    shutil.copytree(target / ".chalice" / "deployed", ROOT / ".chalice" / "deployed", dirs_exist_ok=True)
+    d.deployed = json.loads((target / ".chalice" / "deployed" / f"{d.stage}.json").read_text())
+
+
+def _gateway(d: Deploy) -> None:
+    apply_gateway_responses(d.client("apigateway"), deployed_rest_api_id(d.deployed))
+
+
+def _stream(d: Deploy) -> None:
+    configure_stream_failures(
+        d.client("lambda"), lambda_name(d.stage, STREAM_FUNCTION), d.outputs["DeadLetterQueueArn"]
+    )
+
+
+def _waf(d: Deploy) -> None:
+    limits = {option: getattr(d.args, option) for option in WAF_LIMIT_PARAMETERS}
+    if waf_enabled(d.stage, d.args.waf):
+        print(f"WAF web ACL {deploy_waf(d.table_prefix, api_stage_arn(d.deployed, d.args.region), limits)}")
+    else:
+        print(f"no WAF ({waf_off_reason(d.stage, d.args.waf)}); {d.table_prefix}-waf, if made before, stays")
+
+
+def _waf_plan(d: Deploy) -> str:
+    limits = {option: getattr(d.args, option) for option in WAF_LIMIT_PARAMETERS}
+    if not waf_enabled(d.stage, d.args.waf):
+        return f"no WAF ({waf_off_reason(d.stage, d.args.waf)}); {d.table_prefix}-waf, if made before, stays"
+    stage_arn = f"arn:aws:apigateway:<region>::/restapis/<api-id>/stages/{API_STAGE}"
+    shown = {**waf_limits(), **waf_parameters(d.table_prefix, stage_arn, limits)}
+    return (
+        f"CloudFormation stack {d.table_prefix}-waf from infra/waf.json: WAF web ACL on {stage_arn}"
+        f" (API id and region from chalice's deployed state); per IP and 5 minutes at most"
+        f" {shown['RateLimit']} requests, {shown['SignInRateLimit']} to sign-in and registration"
+    )
+
+
+def _smoke(d: Deploy) -> None:
+    if d.args.no_smoke_test:
+        print("smoke test skipped (--no-smoke-test)")
+        return
+    rest_api = next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")
+    ssm = d.client("ssm")
+    admin_token = ssm.get_parameter(Name=secrets.parameter_name(d.stage, "ADMIN_TOKEN"), WithDecryption=True)[
+        "Parameter"
+    ]["Value"]
+    failures = smoke_test(
+        rest_api["rest_api_url"],
+        admin_token,
+        http_get,
+        schedule_ran_recently(d.client("cloudwatch"), d.client("lambda"), d.stage),
+    )
+    if failures:
+        raise SystemExit("SMOKE TEST FAILED, the stage is not working:\n  " + "\n  ".join(failures))
+    print("smoke test passed")
+
+
+# The deploy, in order. Another step is one more Step(...) in this list.
+STEPS: list[Step] = [
+    Step(
+        lambda d: f"CloudFormation stack {d.table_prefix}-tables from infra/tables.json in {d.args.region}",
+        _tables,
+    ),
+    Step(
+        lambda d: (
+            f"CloudFormation stack {d.table_prefix}-monitoring from infra/monitoring.json: alarms to"
+            f" {d.args.alarm_email or '(no e-mail: --alarm-email)'}, dashboard, log groups, the stream's DLQ"
+        ),
+        _monitoring,
+    ),
+    Step(
+        lambda d: (
+            f"SecureString parameters /songcong/{d.stage}/token-secret and admin-token: created when"
+            " missing, an existing TOKEN_SECRET kept (--rotate-token-secret changes it)"
+        ),
+        _secrets,
+    ),
+    Step(lambda d: f"seed the contest into {d.table_prefix}-* (scripts/seed.py, idempotent)", _seed),
+    Step(
+        lambda d: (
+            f"chalice deploy --stage {d.stage} from .deploy/{d.stage}: one role per function,"
+            " this stage's resources only; the secrets' parameter names, not their values"
+        ),
+        _chalice,
+    ),
+    Step(
+        lambda d: f"API Gateway's own refusals get our error shape: {', '.join(GATEWAY_RESPONSES)}", _gateway
+    ),
+    Step(
+        lambda d: (
+            f"stream consumer {lambda_name(d.stage, STREAM_FUNCTION)}: bisect on error,"
+            f" {STREAM_FAILURE_HANDLING['MaximumRetryAttempts']} retries, records up to"
+            f" {STREAM_FAILURE_HANDLING['MaximumRecordAgeInSeconds']} s old, failures to"
+            f" {dead_letter_queue_name(d.table_prefix)}"
+        ),
+        _stream,
+    ),
+    Step(_waf_plan, _waf),
+    Step(
+        lambda d: (
+            "smoke test: GET /contest, the page, an admin call with the operator credential,"
+            " each schedule ran in the last 15 minutes; a failure fails the deploy"
+        ),
+        _smoke,
+    ),
+]
+
+
+def package(d: Deploy, out: Path) -> Path:
+    """``chalice package`` of the stage's build copy into ``out`` (no AWS needed): the SAM
+    template ``make lint-infra`` lints and the zip whose size docs/deploy.md reports."""
+    stream_arn = (
+        f"arn:aws:dynamodb:{d.args.region}:123456789012:table/{d.table_prefix}-attempts/stream/package"
+    )
+    target = build_dir(d.stage, stage_config(d.config, d.stage, stream_arn, d.table_prefix), d.table_prefix)
+    env = {**_chalice_env(d, stream_arn), "AWS_DEFAULT_REGION": d.args.region}
+    chalice = Path(sys.executable).with_name("chalice")
+    out = out.resolve()
+    subprocess.run([str(chalice), "package", "--stage", d.stage, str(out)], cwd=target, env=env, check=True)
+    return out
+
+
+def _teardown(d: Deploy) -> int:
+    tables = d.args.teardown
+    if d.args.dry_run:
+        print(f"delete {d.table_prefix}-waf, chalice delete --stage {d.stage}, {d.table_prefix}-monitoring")
+        print(
+            f"delete {d.table_prefix}-tables (the tables stay: DeletionPolicy Retain)"
+            if tables >= 2
+            else f"{d.table_prefix}-tables kept (--teardown twice removes its stack)"
+        )
+        return 0
+    cloudformation = d.client("cloudformation")
+    cloudformation.delete_stack(StackName=f"{d.table_prefix}-waf")
+    cloudformation.get_waiter("stack_delete_complete").wait(StackName=f"{d.table_prefix}-waf")
+    target = build_dir(d.stage, stage_config(d.config, d.stage, "arn:unused", d.table_prefix), d.table_prefix)
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run(
+        [str(chalice), "delete", "--stage", d.stage],
+        cwd=target,
+        env=_chalice_env(d, "arn:unused"),
+        check=True,
+    )
+    print("deleted", ", ".join(teardown(cloudformation, d.stage, d.table_prefix, tables)))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +730,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-southeast-1"))
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--alarm-email", default=os.environ.get("ALARM_EMAIL"), help="where alarms are sent")
+    parser.add_argument(
+        "--rotate-token-secret",
+        action="store_true",
+        help="replace TOKEN_SECRET (every participant's id changes: never during a contest)",
+    )
+    parser.add_argument("--rotate-admin-token", action="store_true", help="replace the operator credential")
+    parser.add_argument("--no-smoke-test", action="store_true")
+    parser.add_argument("--package", type=Path, metavar="DIR", help="only chalice package the stage into DIR")
+    parser.add_argument(
+        "--teardown",
+        action="count",
+        default=0,
+        help="remove the stage's app (WAF, Chalice app, monitoring); twice: the tables stack too",
+    )
     parser.add_argument(
         "--waf",
         action=argparse.BooleanOptionalAction,
@@ -231,52 +759,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    variables = config["stages"].get(args.stage, {}).get("environment_variables", {})
-    table_prefix = variables.get("TABLE_PREFIX", f"songcong-{args.stage}")
-    secrets = {name: os.environ.get(name, "") for name in ("ADMIN_TOKEN", "TOKEN_SECRET")}
-    waf = waf_enabled(args.stage, args.waf)
-    limits = {option: getattr(args, option) for option in WAF_LIMIT_PARAMETERS}
-    check_waf_limits(limits)
-    if args.dry_run:
-        stage_config(config, args.stage, secrets, "arn:aws:dynamodb:<region>:<account>:table/x/stream/y")
-        print(f"1. CloudFormation stack {table_prefix}-tables from infra/tables.json in {args.region}")
-        print(f"2. seed the contest into {table_prefix}-* (scripts/seed.py, idempotent)")
-        print(f"3. chalice deploy --stage {args.stage} from .deploy/{args.stage} with the secrets")
-        print(f"4. API Gateway's own refusals get our error shape: {', '.join(GATEWAY_RESPONSES)}")
-        if waf:
-            stage_arn = f"arn:aws:apigateway:<region>::/restapis/<api-id>/stages/{API_STAGE}"
-            shown = {**waf_limits(), **waf_parameters(table_prefix, stage_arn, limits)}
-            print(
-                f"5. CloudFormation stack {table_prefix}-waf from infra/waf.json: WAF web ACL on {stage_arn}"
-                f" (API id and region from chalice's deployed state); per IP and 5 minutes at most"
-                f" {shown['RateLimit']} requests, {shown['SignInRateLimit']} to sign-in and registration"
-            )
-        else:
-            print(
-                f"5. no WAF ({waf_off_reason(args.stage, args.waf)}); {table_prefix}-waf, if made before, stays"
-            )
+    if args.stage not in config.get("stages", {}):
+        raise SystemExit(f"stage {args.stage!r} is not in .chalice/config.json")
+    variables = config["stages"][args.stage].get("environment_variables", {})
+    deploy = Deploy(args, config, variables.get("TABLE_PREFIX", f"songcong-{args.stage}"))
+    check_waf_limits({option: getattr(args, option) for option in WAF_LIMIT_PARAMETERS})
+    if args.package:
+        print(f"packaged into {package(deploy, args.package)}")
         return 0
-    outputs = deploy_tables(args.stage, args.region, table_prefix)
-    stream_arn = outputs["AttemptsStreamArn"]
-    env = {**os.environ, "STAGE": args.stage, "TABLE_PREFIX": table_prefix, "AWS_REGION": args.region}
-    env.pop("DYNAMODB_ENDPOINT", None)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "seed.py")], env=env, check=True)
-    target = build_dir(args.stage, stage_config(config, args.stage, secrets, stream_arn))
-    env["ATTEMPTS_STREAM_ARN"] = stream_arn  # Chalice reads the stream ARN when it imports app.py
-    chalice = Path(sys.executable).with_name("chalice")
-    subprocess.run([str(chalice), "deploy", "--stage", args.stage], cwd=target, env=env, check=True)
-    shutil.copytree(target / ".chalice" / "deployed", ROOT / ".chalice" / "deployed", dirs_exist_ok=True)
-    deployed = json.loads((target / ".chalice" / "deployed" / f"{args.stage}.json").read_text())
-    import boto3
-
-    apply_gateway_responses(
-        boto3.client("apigateway", region_name=args.region), deployed_rest_api_id(deployed)
-    )
-    if waf:
-        web_acl_arn = deploy_waf(table_prefix, api_stage_arn(deployed, args.region), limits)
-        print(f"WAF web ACL {web_acl_arn}")
-    else:
-        print(f"no WAF ({waf_off_reason(args.stage, args.waf)}); {table_prefix}-waf, if made before, stays")
+    if args.teardown:
+        return _teardown(deploy)
+    for number, step in enumerate(STEPS, 1):
+        print(f"{number}. {step.plan(deploy)}", flush=True)
+        if not args.dry_run:
+            step.run(deploy)
     return 0
 
 

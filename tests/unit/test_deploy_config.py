@@ -23,31 +23,32 @@ from scripts.deploy import (
 )
 
 CONFIG = json.loads((Path(__file__).resolve().parents[2] / ".chalice" / "config.json").read_text())
-SECRETS = {"ADMIN_TOKEN": "a" * 40, "TOKEN_SECRET": "s" * 40}
 
 
-def test_prod_stage_gets_secrets_and_stream_arn_without_touching_the_source_config():
-    merged = stage_config(CONFIG, "prod", SECRETS, "arn:stream")
+def test_prod_stage_gets_parameter_names_and_stream_arn_without_touching_the_source_config():
+    merged = stage_config(CONFIG, "prod", "arn:stream", "songcong-prod")
     variables = merged["stages"]["prod"]["environment_variables"]
-    assert variables["ADMIN_TOKEN"] == "a" * 40 and variables["ATTEMPTS_STREAM_ARN"] == "arn:stream"
+    assert variables["ATTEMPTS_STREAM_ARN"] == "arn:stream"
     assert variables["STAGE"] == "prod" and variables["TABLE_PREFIX"] == "songcong-prod"
-    assert "ADMIN_TOKEN" not in CONFIG["stages"]["prod"]["environment_variables"]
+    api = merged["stages"]["prod"]["lambda_functions"]["api_handler"]
+    assert api["environment_variables"] == {
+        "TOKEN_SECRET_PARAMETER": "/songcong/prod/token-secret",
+        "ADMIN_TOKEN_PARAMETER": "/songcong/prod/admin-token",
+    }
+    assert api["reserved_concurrency"] == 400 and api["iam_policy_file"] == "policy-api_handler.json"
+    assert "lambda_functions" not in CONFIG["stages"]["dev"]
 
 
-def test_committed_config_has_no_secrets_and_prod_has_no_admin_default():
+def test_committed_config_and_build_copy_hold_no_secret_value():
     text = json.dumps(CONFIG)
     assert "ADMIN_TOKEN" not in text and "TOKEN_SECRET" not in text
-
-
-@pytest.mark.parametrize("short", ["", "short"])
-def test_short_or_missing_secrets_are_refused(short):
-    with pytest.raises(SystemExit):
-        stage_config(CONFIG, "prod", {**SECRETS, "TOKEN_SECRET": short}, "arn")
+    merged = json.dumps(stage_config(CONFIG, "prod", "arn:stream", "songcong-prod"))
+    assert '"TOKEN_SECRET"' not in merged and '"ADMIN_TOKEN"' not in merged
 
 
 def test_unknown_stage_is_refused():
     with pytest.raises(SystemExit):
-        stage_config(CONFIG, "staging", SECRETS, "arn")
+        stage_config(CONFIG, "staging", "arn", "songcong-staging")
 
 
 def test_gateway_refusals_get_our_error_shape_and_the_stage_is_redeployed():
@@ -83,9 +84,8 @@ def test_a_deploy_without_a_rest_api_is_refused():
 
 
 @pytest.fixture
-def secrets_in_env(monkeypatch):
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
+def no_secret_in_env(monkeypatch):
+    monkeypatch.delenv("TOKEN_SECRET", raising=False)
 
 
 @pytest.mark.parametrize(
@@ -96,30 +96,31 @@ def secrets_in_env(monkeypatch):
     ],
 )
 def test_dry_run_deploys_the_waf_after_chalice_for_prod_or_with_the_flag(
-    secrets_in_env, capsys, args, waf_stack
+    no_secret_in_env, capsys, args, waf_stack
 ):
     assert main([*args, "--dry-run"]) == 0
     steps = capsys.readouterr().out.splitlines()
-    assert steps[2].startswith("3. chalice deploy")
-    assert steps[-1].startswith(f"5. CloudFormation stack {waf_stack} from infra/waf.json")
-    assert "/restapis/<api-id>/stages/api" in steps[-1]  # the API Gateway stage, not the Chalice one
-    assert "10000 requests, 1000 to sign-in" in steps[-1]
+    assert steps[4].startswith("5. chalice deploy")
+    assert steps[-2].startswith(f"8. CloudFormation stack {waf_stack} from infra/waf.json")
+    assert "/restapis/<api-id>/stages/api" in steps[-2]  # the API Gateway stage, not the Chalice one
+    assert "10000 requests, 1000 to sign-in" in steps[-2]
+    assert steps[-1].startswith("9. smoke test")
 
 
 @pytest.mark.parametrize("args", [["--stage", "dev"], ["--stage", "prod", "--no-waf"]])
-def test_dry_run_without_the_waf_for_dev_or_with_no_waf(secrets_in_env, capsys, args):
+def test_dry_run_without_the_waf_for_dev_or_with_no_waf(no_secret_in_env, capsys, args):
     assert main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "infra/waf.json" not in out and out.splitlines()[-1].startswith("5. no WAF")
+    assert "infra/waf.json" not in out and out.splitlines()[-2].startswith("8. no WAF")
 
 
-def test_dry_run_shows_limits_given_on_the_command_line(secrets_in_env, capsys):
+def test_dry_run_shows_limits_given_on_the_command_line(no_secret_in_env, capsys):
     main(["--stage", "prod", "--dry-run", "--waf-rate-limit", "20000", "--waf-sign-in-rate-limit", "1500"])
     assert "20000 requests, 1500 to sign-in" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("limit", ["99", "2000000001"])
-def test_waf_limits_out_of_range_are_refused_before_anything_runs(secrets_in_env, limit):
+def test_waf_limits_out_of_range_are_refused_before_anything_runs(no_secret_in_env, limit):
     with pytest.raises(SystemExit):
         main(["--stage", "prod", "--dry-run", "--waf-rate-limit", limit])
 
