@@ -17,7 +17,7 @@ from chalicelib.domain.ranking import board_key, board_shard, collective_rules
 from chalicelib.errors import ContestError
 from chalicelib.history import answered, visibility
 from chalicelib.settings import Settings
-from chalicelib.validation import answers_field, prediction_field, require_object
+from chalicelib.validation import answers_field, prediction_field, require_object, validation_error
 
 _ATTEMPT_ID = re.compile(r"^(p[0-9a-f]{23}(?:r[1-9][0-9]{0,2})?)\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]?)$")
 
@@ -139,6 +139,7 @@ class ParticipantService:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)
         if round_record.state != "scheduled" or now > round_record.closes_at + grace_ms:
             raise ContestError("ATTEMPT_CLOSED", 409)  # the round closed (maybe moved earlier)
+        self._refuse_answers_outside(attempt_id, answers)
         if self._repository.save_answers(owner, round_id, number, answers, prediction, now, grace_ms):
             return {"saved": True, "saved_at": timing.to_iso(now)}
         if self._repository.get_attempt(owner, round_id, number) is None:
@@ -146,13 +147,16 @@ class ParticipantService:
         raise ContestError("ATTEMPT_CLOSED", 409)
 
     def submit(self, participant_id: str, attempt_id: str, body: object) -> dict:
-        """One GetItem and one conditional UpdateItem; a repeated call returns the stored
-        result without writing."""
+        """One GetItem (two when the body leaves answers or prediction to the last save),
+        the save item closed and one conditional UpdateItem; a repeated call returns the
+        stored result without writing."""
         owner, round_id, number = self._own_attempt(participant_id, attempt_id)
         body = require_object(body)
         answers = answers_field(body)
         prediction = prediction_field(body)
-        attempt = self._repository.get_attempt(owner, round_id, number)
+        attempt = self._repository.get_attempt(
+            owner, round_id, number, with_save=answers is None or prediction is None
+        )
         if attempt is None:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)
         snapshot = self._catalog.snapshot()
@@ -210,6 +214,24 @@ class ParticipantService:
         if stored is None or stored.submitted_by != by:
             raise ContestError("ATTEMPT_CLOSED", 409)
         return stored
+
+    def _refuse_answers_outside(self, attempt_id: str, answers: dict) -> None:
+        """Every answer must be one of the options shown in this attempt: its opaque id is
+        derived from the attempt, the question and the option, so no read is needed. This
+        also keeps a save under 1 KB (one write unit)."""
+        bank = self._catalog.bank().by_id
+        for question_id, option in answers.items():
+            question = bank.get(question_id)
+            shown = (
+                ()
+                if question is None
+                else (
+                    quiz.option_id(self._secret, attempt_id, question_id, i)
+                    for i in range(len(question.options))
+                )
+            )
+            if option not in shown:
+                raise validation_error("answers", "có câu trả lời không thuộc lượt thi này")
 
     def _accepts_writes(self, attempt: AttemptRecord, snapshot: ContestSnapshot, now: int) -> bool:
         round_record = snapshot.round(attempt.round_id)

@@ -17,9 +17,11 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.data.capacity import install_from_environment
 from chalicelib.settings import get_settings
 
 _SETTINGS = get_settings()
+install_from_environment()  # DDB_CAPACITY_LOG: measurements only (benchmarks/attempt_cost.py)
 
 
 def _meta(logical_name: str) -> type:
@@ -201,6 +203,22 @@ class AttemptModel(Model):
     board_key = UnicodeAttribute(null=True)
     open_attempts = OpenAttemptsIndex()
     leaderboard = LeaderboardIndex()
+
+
+class AttemptSaveModel(Model):
+    """What an open attempt last saved, in a small item of its own beside the attempt (under
+    1 KB: one write unit a save; the layout stays on the attempt). Key: ``<participant_id>#save``
+    and the attempt's key, so no query of a person's attempts and no index meets it; ``state``
+    is never "submitted", so the stream handler ignores it."""
+
+    Meta = _meta("attempts")
+    participant_id = UnicodeAttribute(hash_key=True)  # "<participant_id>#save"
+    attempt_key = UnicodeAttribute(range_key=True)  # "<round_id>#<n>"
+    deadline_at = NumberAttribute()
+    state = UnicodeAttribute(default="open")  # "open" | "closed" (set before the submit)
+    answers = JSONAttribute(default=dict)
+    prediction = NumberAttribute(null=True)
+    saved_at = NumberAttribute(null=True)
 
 
 class StatsModel(Model):

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.models import (
     AttemptModel,
+    AttemptSaveModel,
     AuditModel,
     ContestModel,
     DisqualificationModel,
@@ -184,6 +185,23 @@ def attempt_model(record: AttemptRecord, **index_keys: str) -> AttemptModel:
     del values["participant_id"]
     return AttemptModel(
         record.participant_id, record.attempt_key, attempt_id=record.attempt_id, **values, **index_keys
+    )
+
+
+SAVE_SUFFIX = "#save"
+
+
+def _save_model(participant_id: str, key: str) -> AttemptSaveModel:
+    return AttemptSaveModel(participant_id + SAVE_SUFFIX, key)
+
+
+def _with_save(record: AttemptRecord, save: AttemptSaveModel | None) -> AttemptRecord:
+    """An open attempt with what it last saved: the save item, unless the attempt item holds
+    a later save (attempts started before the save items existed save onto themselves)."""
+    if save is None or save.saved_at is None or (record.saved_at or 0) > save.saved_at:
+        return record
+    return replace(
+        record, answers=dict(save.answers or {}), prediction=save.prediction, saved_at=save.saved_at
     )
 
 
@@ -610,7 +628,8 @@ class Repository:
     def list_attempts(self, participant_id: str, round_id: str | None = None) -> list[AttemptRecord]:
         condition = AttemptModel.attempt_key.startswith(f"{round_id}#") if round_id else None
         found = AttemptModel.query(participant_id, condition, consistent_read=True)
-        return sorted((_attempt_from_model(a) for a in found), key=lambda a: (a.round_id, a.number))
+        records = self._with_saves([_attempt_from_model(a) for a in found])
+        return sorted(records, key=lambda a: (a.round_id, a.number))
 
     def submitted_attempts_by_round(
         self, participant_ids: Iterable[str]
@@ -625,25 +644,54 @@ class Repository:
                 by_round[item.round_id].append(_submitted_from_model(item))
         return dict(by_round)
 
-    def get_attempt(self, participant_id: str, round_id: str, number: int) -> AttemptRecord | None:
+    def get_attempt(
+        self, participant_id: str, round_id: str, number: int, *, with_save: bool = True
+    ) -> AttemptRecord | None:
+        """The attempt; while open, with its last save (one more GetItem) unless ``with_save``
+        is False (a submit that carries the whole state)."""
         try:
             model = AttemptModel.get(participant_id, attempt_key(round_id, number), consistent_read=True)
         except AttemptModel.DoesNotExist:
             return None
-        return _attempt_from_model(model)
+        record = _attempt_from_model(model)
+        return self._with_saves([record])[0] if with_save else record
 
     def get_attempts(self, keys: Iterable[tuple[str, str, int]]) -> list[AttemptRecord]:
         """Attempts by (participant_id, round_id, number), read consistently 100 at a time."""
         wanted = [
             (participant_id, attempt_key(round_id, number)) for participant_id, round_id, number in keys
         ]
-        return [_attempt_from_model(item) for item in AttemptModel.batch_get(wanted, consistent_read=True)]
+        return self._with_saves(
+            [_attempt_from_model(item) for item in AttemptModel.batch_get(wanted, consistent_read=True)]
+        )
+
+    @staticmethod
+    def _with_saves(records: list[AttemptRecord]) -> list[AttemptRecord]:
+        """Open attempts get their last save (read consistently, 100 at a time); others as
+        they are."""
+        open_keys = [(r.participant_id + SAVE_SUFFIX, r.attempt_key) for r in records if r.status == "open"]
+        if not open_keys:
+            return records
+        saves = {
+            (item.participant_id[: -len(SAVE_SUFFIX)], item.attempt_key): item
+            for item in AttemptSaveModel.batch_get(open_keys, consistent_read=True)
+        }
+        return [
+            _with_save(r, saves.get((r.participant_id, r.attempt_key))) if r.status == "open" else r
+            for r in records
+        ]
 
     def create_attempt(self, record: AttemptRecord, open_shard: str) -> bool:
         """One conditional write; False when attempt number ``n`` already exists (a
         concurrent start won), which is what keeps the per-round limit exact."""
         item = attempt_model(record, open_shard=open_shard)
-        return self._put_if_absent(item, AttemptModel.participant_id)
+        if not self._put_if_absent(item, AttemptModel.participant_id):
+            return False
+        # Its save item (under 1 KB): what a save rewrites, with the deadline it enforces.
+        _save_model(record.participant_id, record.attempt_key).update(
+            actions=[AttemptSaveModel.deadline_at.set(record.deadline_at), AttemptSaveModel.state.set("open")]
+        )
+        return True
 
     def save_answers(
         self,
@@ -656,8 +704,27 @@ class Repository:
         grace_ms: int,
     ) -> bool:
         """Replace the saved answers while the attempt is open and its deadline plus
-        grace has not passed; False otherwise or when the attempt does not exist."""
-        item = AttemptModel(participant_id, attempt_key(round_id, number))
+        grace has not passed; False otherwise or when the attempt does not exist.
+
+        One conditional UpdateItem of the attempt's save item (1 write unit). An attempt
+        without one (started before save items existed, or whose save item a failed submit
+        closed) saves onto the attempt item as before; reads take the later of the two."""
+        key = attempt_key(round_id, number)
+        saved = self._update_if(
+            _save_model(participant_id, key),
+            actions=[
+                AttemptSaveModel.answers.set(answers),
+                AttemptSaveModel.prediction.set(prediction)
+                if prediction is not None
+                else AttemptSaveModel.prediction.remove(),
+                AttemptSaveModel.saved_at.set(now_ms),
+            ],
+            condition=(AttemptSaveModel.state == "open")
+            & (AttemptSaveModel.deadline_at >= now_ms - grace_ms),
+        )
+        if saved:
+            return True
+        item = AttemptModel(participant_id, key)
         return self._update_if(
             item,
             actions=[
@@ -671,7 +738,13 @@ class Repository:
         )
 
     def submit_attempt(self, record: AttemptRecord, board_shard: str, board_key: str) -> bool:
-        """Record the result once: the write succeeds only while the attempt is open."""
+        """Record the result once: the write succeeds only while the attempt is open. The
+        save item is closed first, so no save is taken once the result may be recorded."""
+        self._update_if(
+            _save_model(record.participant_id, record.attempt_key),
+            actions=[AttemptSaveModel.state.set("closed")],
+            condition=AttemptSaveModel.state.exists(),
+        )
         item = AttemptModel(record.participant_id, record.attempt_key)
         actions = [
             AttemptModel.status.set("submitted"),

@@ -829,7 +829,7 @@
           const wasOpen = !state.answers[q.id];
           state.answers[q.id] = e.target.value;
           options.querySelectorAll('.option').forEach((label) => label.classList.toggle('selected', label.contains(e.target)));
-          changed();
+          changed(wasOpen);
           // One tap answers and moves on; arrow keys only change the choice.
           if (wasOpen && Date.now() - lastPointer < 1500 && index < total) {
             advanceTimer = setTimeout(() => show(index + 1, true), 400);
@@ -864,29 +864,39 @@
       }
     }
 
-    // --- autosave: debounced PUT with backoff; the last full state always wins ---
-    function changed() {
+    // --- autosave: every change is kept on the phone at once; the server gets a save only
+    // when it matters (docs/design.md, "Autosave"): after every 5th new answer, at most
+    // 20 s after a change it has not seen, when the page is hidden or closed (keepalive),
+    // and with the submit itself, which carries the whole state. The last full state wins.
+    const SAVE_EVERY_ANSWERS = 5;
+    const SAVE_WITHIN_MS = 20000;
+    function changed(newAnswer) {
       state.version++;
+      if (newAnswer) state.newAnswers = (state.newAnswers || 0) + 1;
       persist();
       refreshMeta();
-      setSave('saving');
-      clearTimeout(state.saveTimer);
-      state.saveTimer = setTimeout(flush, 600);
+      if (state.saving) { state.again = true; return; }
+      if (state.retryDelay) { setSave('retry'); return; } // the retry under way sends the latest state
+      setSave(navigator.onLine === false ? 'retry' : 'saved'); // kept on this phone: a reload loses nothing
+      if (state.newAnswers >= SAVE_EVERY_ANSWERS) { flush(); return; }
+      if (!state.sendTimer) state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, SAVE_WITHIN_MS);
     }
 
     async function flush(keepalive) {
       if (state.over || state.version === state.savedVersion) return;
       if (state.saving) { state.again = true; return; }
       clearTimeout(state.saveTimer);
+      clearTimeout(state.sendTimer); state.sendTimer = null;
       state.saving = true;
       const version = state.version;
+      state.newAnswers = 0;
       setSave('saving');
       try {
         await api('PUT', `attempts/${enc(id)}/answers`, { answers: state.answers, prediction: state.prediction }, { auth: true, keepalive });
         state.savedVersion = Math.max(state.savedVersion, version);
         state.retryDelay = 0;
         persist();
-        if (!state.over) setSave(state.version === state.savedVersion ? 'saved' : 'saving');
+        if (!state.over) setSave('saved');
       } catch (e) {
         if (e.code === 'ATTEMPT_CLOSED') { closed(e.message); return; }
         if (e.code === 'UNAUTHORIZED') return;
@@ -901,10 +911,11 @@
       } finally {
         state.saving = false;
       }
-      if (!state.over && state.version !== state.savedVersion && (state.again || saveEl.dataset.state === 'saving')) {
-        state.again = false;
-        state.saveTimer = setTimeout(flush, 300);
-      }
+      if (state.over || state.version === state.savedVersion || state.retryDelay) return;
+      const hidden = document.visibilityState === 'hidden';
+      if (hidden || state.newAnswers >= SAVE_EVERY_ANSWERS) { state.again = false; flush(hidden); return; }
+      state.again = false;
+      if (!state.sendTimer) state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, SAVE_WITHIN_MS);
     }
 
     const onOnline = () => { if (state.version !== state.savedVersion) flush(); };
@@ -916,7 +927,7 @@
       window.removeEventListener('online', onOnline);
       document.removeEventListener('visibilitychange', onHide);
       window.removeEventListener('pagehide', onHide);
-      clearTimeout(state.saveTimer); clearTimeout(advanceTimer);
+      clearTimeout(state.saveTimer); clearTimeout(state.sendTimer); clearTimeout(advanceTimer);
       if (!state.over && state.version !== state.savedVersion) flush(true);
       state.over = true;
     });
@@ -963,7 +974,7 @@
     async function submit() {
       if (state.submitting || state.over) return;
       state.submitting = true;
-      clearTimeout(state.saveTimer);
+      clearTimeout(state.saveTimer); clearTimeout(state.sendTimer);
       submitBtn.disabled = true;
       submitBtn.textContent = 'Đang nộp bài…';
       const body = { answers: state.answers, prediction: state.prediction };

@@ -1,0 +1,123 @@
+"""Autosave into a small item of its own (issue 15): one write unit a save, and every
+guarantee of the attempt kept (deadline, answers outside the attempt, last full state wins,
+closing counts what was saved)."""
+
+from __future__ import annotations
+
+from chalicelib.data.capacity import item_size
+from chalicelib.data.models import AttemptModel, AttemptSaveModel
+from chalicelib.data.repository import SAVE_SUFFIX
+from chalicelib.validation import MAX_PREDICTION
+from tests.api.people import registration
+
+
+def _attempt(api):
+    response = api.post("/participants", registration())
+    assert response.status_code == 201, response.body
+    token = response.json_body["token"]
+    attempt = api.post("/rounds/r1/attempts", {}, token).json_body
+    return token, attempt
+
+
+def _save(api, token, attempt, answers, prediction=None):
+    body = {"answers": answers} if prediction is None else {"answers": answers, "prediction": prediction}
+    return api.put(f"/attempts/{attempt['attempt_id']}/answers", body, token)
+
+
+def _all_answers(attempt, option=3):
+    return {q["id"]: q["options"][option]["id"] for q in attempt["questions"]}
+
+
+def _keys(attempt):
+    participant_id, round_id, number = attempt["attempt_id"].split(".")
+    return participant_id, f"{round_id}#{number}"
+
+
+def test_a_full_save_rewrites_a_small_item_and_leaves_the_attempt_item_alone(api):
+    token, attempt = _attempt(api)
+    participant_id, key = _keys(attempt)
+    before = AttemptModel.get(participant_id, key)
+    response = _save(api, token, attempt, _all_answers(attempt), prediction=MAX_PREDICTION)
+    assert response.status_code == 200
+    save = AttemptSaveModel.get(participant_id + SAVE_SUFFIX, key)
+    assert len(save.answers) == 20 and save.state == "open"
+    # Under 1 KB with the longest answers a save can hold: one write unit a save.
+    assert item_size(save.serialize()) + len(participant_id) < 1024
+    after = AttemptModel.get(participant_id, key)
+    assert after.answers == before.answers == {} and after.saved_at is None
+
+
+def test_the_last_full_state_wins_and_resume_shows_it(api):
+    token, attempt = _attempt(api)
+    _save(api, token, attempt, _all_answers(attempt, 0), prediction=5)
+    last = dict(list(_all_answers(attempt, 1).items())[:3])
+    assert _save(api, token, attempt, last).status_code == 200
+    api.clock.advance(seconds=30)
+    resumed = api.post("/rounds/r1/attempts", {}, token)
+    assert resumed.status_code == 200
+    assert resumed.json_body["answers"] == last and resumed.json_body["prediction_value"] is None
+
+
+def test_an_answer_outside_the_attempt_is_refused_and_the_save_kept(api):
+    token, attempt = _attempt(api)
+    first = attempt["questions"][0]
+    kept = {first["id"]: first["options"][0]["id"]}
+    assert _save(api, token, attempt, kept).status_code == 200
+    _, other = _attempt(api)  # another person's attempt: its option ids are not this attempt's
+    foreign = {other["questions"][0]["id"]: other["questions"][0]["options"][0]["id"]}
+    for answers in (foreign, {first["id"]: "0123456789"}, {"nd-00-0000-00": first["options"][0]["id"]}):
+        refused = _save(api, token, attempt, answers)
+        assert refused.status_code == 400, refused.body
+        assert refused.json_body["error"]["code"] == "VALIDATION_ERROR"
+    assert api.post("/rounds/r1/attempts", {}, token).json_body["answers"] == kept
+
+
+def test_no_save_is_taken_after_the_submit(api):
+    token, attempt = _attempt(api)
+    answers = _all_answers(attempt)
+    submitted = api.post(
+        f"/attempts/{attempt['attempt_id']}/submit", {"answers": answers, "prediction": 1}, token
+    )
+    assert submitted.status_code == 200
+    late = _save(api, token, attempt, {})
+    assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+    participant_id, key = _keys(attempt)
+    assert AttemptSaveModel.get(participant_id + SAVE_SUFFIX, key).state == "closed"
+
+
+def test_the_deadline_is_enforced_on_the_save_item(api):
+    token, attempt = _attempt(api)
+    api.clock.advance(seconds=1200 + 31)  # past the deadline and its 30 s grace
+    late = _save(api, token, attempt, _all_answers(attempt))
+    assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+
+
+def test_an_attempt_saved_before_save_items_existed_still_saves_and_resumes(api):
+    token, attempt = _attempt(api)
+    participant_id, key = _keys(attempt)
+    AttemptSaveModel(participant_id + SAVE_SUFFIX, key).delete()  # as an attempt of the old layout
+    answers = dict(list(_all_answers(attempt).items())[:2])
+    assert _save(api, token, attempt, answers).status_code == 200
+    assert AttemptModel.get(participant_id, key).answers == answers
+    assert api.post("/rounds/r1/attempts", {}, token).json_body["answers"] == answers
+
+
+def test_the_capacity_log_counts_a_transaction_by_aws_rule():
+    from chalicelib.data.capacity import entry
+
+    big = {"pk": {"S": "x"}, "body": {"S": "y" * 1500}}  # 2 KB
+    small = {"pk": {"S": "x"}}
+    kwargs = {
+        "TransactItems": [
+            {"Put": {"TableName": "t", "Item": big}},
+            {"Put": {"TableName": "t", "Item": small}},
+            {"Update": {"TableName": "t", "Key": small}},
+            {"ConditionCheck": {"TableName": "t", "Key": small}},
+        ]
+    }
+    line = entry(
+        "TransactWriteItems", kwargs, {"ConsumedCapacity": [{"TableName": "t", "CapacityUnits": 2.0}]}
+    )
+    assert line["wru"] == 2 * (2 + 1 + 1 + 1) and line["items"] == 4 and line["rru"] == 0
+    put = entry("PutItem", {"TableName": "t"}, {"ConsumedCapacity": {"TableName": "t", "CapacityUnits": 1.0}})
+    assert put["wru"] == 1.0 and put["rru"] == 0
