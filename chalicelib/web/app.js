@@ -566,13 +566,29 @@
     const proof = h('div', { class: 'field', 'data-field': 'altcha' },
       altcha.widget,
       h('p', { class: 'field-error', id: 'altcha-error', 'aria-live': 'polite', hidden: true }));
+    // rules.phone_verification "at_registration": the phone is proven by a 6-digit code sent
+    // by SMS (POST phone-codes, which spends a solution of the widget of its own).
+    const phoneCheck = !!(contest.rules && contest.rules.phone_verification === 'at_registration');
+    const phoneField = field('phone', 'Số điện thoại', h('input', { type: 'tel', autocomplete: 'tel', required: true }), 'Ví dụ: 0912345678. Dùng để đăng nhập và liên hệ trao giải.');
+    const sendButton = phoneCheck ? h('button', { type: 'button', class: 'btn code-send' }, 'Gửi mã xác minh') : null;
+    const sentNote = phoneCheck ? h('p', { class: 'code-sent', id: 'phone-code-sent', 'aria-live': 'polite', hidden: true }) : null;
+    if (phoneCheck) phoneField.append(h('div', { class: 'code-row' }, sendButton), sentNote);
+    const codeField = phoneCheck
+      ? field('phone_code', 'Mã xác minh (6 chữ số)', h('input', {
+        type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}', required: true,
+      }), 'Mã trong tin nhắn vừa gửi đến số điện thoại của bạn.')
+      : null;
+    if (codeField) codeField.hidden = true;
+    let sentTo = null; // the phone the last code went to
+    let codeRequest = null; // a code request under way (the registration waits for it)
     const form = h('form', { class: 'form card', novalidate: true },
       h('div', { class: 'form-alert alert', role: 'alert', tabindex: '-1', hidden: true }),
       field('full_name', 'Họ và tên', h('input', { type: 'text', autocomplete: 'name', required: true, maxlength: 100 })),
       field('national_id', 'Số căn cước công dân (CCCD)', h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, required: true }), 'Gồm 12 chữ số, in trên thẻ CCCD.'),
       field('date_of_birth', 'Ngày sinh', h('input', { type: 'date', min: '1900-01-01', required: true })),
       field('gender', 'Giới tính', gender),
-      field('phone', 'Số điện thoại', h('input', { type: 'tel', autocomplete: 'tel', required: true }), 'Ví dụ: 0912345678. Dùng để đăng nhập và liên hệ trao giải.'),
+      phoneField,
+      codeField,
       field('unit_id', 'Phường, xã dự thi', unitSelect, 'Nơi bạn sinh sống, học tập hoặc làm việc.'),
       field('workplace', 'Nơi công tác, học tập', h('input', { type: 'text', autocomplete: 'organization', required: true, maxlength: 200 }), 'Nếu không đi làm, ghi tổ dân phố hoặc xóm nơi bạn ở.'),
       consent,
@@ -582,7 +598,7 @@
       const el = form.elements[name];
       return el instanceof RadioNodeList ? el.value : (el.type === 'checkbox' ? el.checked : el.value.trim());
     };
-    const validateAll = wireChecks(form, {
+    const checks = {
       full_name: () => (val('full_name').length < 2 ? 'Hãy nhập họ và tên đầy đủ.' : ''),
       national_id: () => checkNationalId(val('national_id'), val('date_of_birth'), val('gender')),
       date_of_birth: () => checkBirthDate(val('date_of_birth')),
@@ -594,10 +610,63 @@
       unit_id: () => (val('unit_id') ? '' : 'Hãy chọn phường, xã dự thi.'),
       workplace: () => (val('workplace').length < 2 ? 'Hãy ghi nơi công tác, học tập hoặc nơi ở.' : ''),
       consent: () => (val('consent') ? '' : 'Bạn cần đánh dấu ô đồng ý để đăng ký.'),
-    });
+      ...(phoneCheck ? {
+        phone_code: () => (codeField.hidden || /^\d{6}$/.test(val('phone_code')) ? '' : 'Mã xác minh gồm đúng 6 chữ số trong tin nhắn.'),
+      } : {}),
+    };
+    const validateAll = wireChecks(form, checks);
+    if (phoneCheck) {
+      // The code belongs to the number it went to: another number needs a code of its own.
+      form.elements.phone.addEventListener('input', () => {
+        const same = sentTo !== null && normalizePhone(val('phone')) === sentTo;
+        codeField.hidden = !same;
+        sentNote.hidden = !same;
+      });
+      sendButton.addEventListener('click', () => {
+        if (codeRequest) return;
+        const phoneMessage = checks.phone();
+        setFieldError(form, 'phone', phoneMessage);
+        if (phoneMessage) { focusField(form, 'phone'); return; }
+        formAlert(form, null);
+        setFieldError(form, 'altcha', '');
+        const phone = normalizePhone(val('phone'));
+        codeRequest = submitting(sendButton, 'Đang gửi mã…', async () => {
+          const proofPayload = await altcha.solved(() => { sendButton.textContent = 'Đang xác minh…'; });
+          sendButton.textContent = 'Đang gửi mã…';
+          try {
+            const res = await api('POST', 'phone-codes', { phone, altcha: proofPayload || undefined });
+            sentTo = phone;
+            const left = Date.parse(res.data && res.data.expires_at) - clock.now();
+            const minutes = left > 0 ? Math.max(1, Math.round(left / 60000)) : 10;
+            sentNote.textContent = `Đã gửi mã đến số ${phone}. Mã có hiệu lực ${minutes} phút.`;
+            sentNote.hidden = false;
+            codeField.hidden = false;
+            setFieldError(form, 'phone_code', '');
+            focusField(form, 'phone_code');
+          } catch (e) {
+            if (e.code === 'CHALLENGE_REQUIRED') {
+              formAlert(form, null);
+              setFieldError(form, 'altcha', e.message);
+            } else showApiError(form, e);
+          } finally {
+            // The server takes a solution once: the registration needs one of its own.
+            altcha.renew(!!proofPayload);
+          }
+        }).finally(() => {
+          codeRequest = null;
+          if (sentTo) sendButton.textContent = 'Gửi lại mã';
+        });
+      });
+    }
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const invalid = validateAll();
+      if (phoneCheck && !invalid.length && normalizePhone(val('phone')) !== sentTo) {
+        setFieldError(form, 'phone', 'Hãy bấm “Gửi mã xác minh” để nhận mã qua tin nhắn, rồi nhập mã đó.');
+        formAlert(form, null);
+        sendButton.focus();
+        return;
+      }
       if (invalid.length) {
         formAlert(form, `Còn ${invalid.length} mục chưa đúng. Hãy xem lời nhắc màu đỏ bên dưới từng ô.`);
         focusField(form, invalid[0]);
@@ -606,6 +675,7 @@
       formAlert(form, null);
       setFieldError(form, 'altcha', '');
       submitting(button, 'Đang đăng ký…', async () => {
+        if (codeRequest) await codeRequest; // its solution is not this one's
         const proofPayload = await altcha.solved(() => { button.textContent = 'Đang xác minh…'; });
         button.textContent = 'Đang đăng ký…';
         try {
@@ -613,14 +683,18 @@
             national_id: val('national_id'), full_name: val('full_name'), date_of_birth: val('date_of_birth'),
             gender: val('gender'), phone: normalizePhone(val('phone')), unit_id: val('unit_id'),
             workplace: val('workplace'), consent: val('consent'), altcha: proofPayload || undefined,
+            phone_code: phoneCheck ? val('phone_code') : undefined,
           });
           afterSignIn(res.data);
         } catch (e) {
-          altcha.renew(!!proofPayload);
+          if (phoneCheck && e.field === 'phone_code') codeField.hidden = false;
           if (e.code === 'CHALLENGE_REQUIRED') {
             formAlert(form, null);
             setFieldError(form, 'altcha', e.message);
           } else showApiError(form, e);
+          // Once the focus has moved to the field at fault: the widget (auto "onfocus") would
+          // otherwise start a second, competing solve of its own on that focus.
+          altcha.renew(!!proofPayload);
         }
       });
     });
