@@ -6,7 +6,7 @@
 
   // ---------- small helpers (common.js) ----------
   const {
-    $, enc, sleep, pad, h, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal, createApi,
+    $, enc, sleep, pad, h, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal, createApi, setFieldError,
   } = window.scCommon;
 
   const store = {
@@ -380,18 +380,6 @@
     return h('div', { class: 'field', 'data-field': name }, h('label', { for: control.id }, label), hintEl, control, errorEl);
   }
 
-  function setFieldError(form, name, message) {
-    const wrap = form.querySelector(`[data-field="${name}"]`);
-    if (!wrap) return false;
-    const errorEl = wrap.querySelector('.field-error');
-    errorEl.textContent = message || '';
-    errorEl.hidden = !message;
-    wrap.classList.toggle('invalid', !!message);
-    wrap.querySelectorAll('input, select').forEach((c) => {
-      if (message) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
-    });
-    return true;
-  }
 
   function focusField(form, name) {
     const control = form.querySelector(`[data-field="${name}"] input, [data-field="${name}"] select`);

@@ -113,9 +113,23 @@
     };
   }
 
+  // A form field's error: the message under it, and aria-invalid on its controls.
+  function setFieldError(form, name, message) {
+    const wrap = form.querySelector(`[data-field="${name}"]`);
+    if (!wrap) return false;
+    const errorEl = wrap.querySelector('.field-error');
+    errorEl.textContent = message || '';
+    errorEl.hidden = !message;
+    wrap.classList.toggle('invalid', !!message);
+    wrap.querySelectorAll('input, select, textarea').forEach((c) => {
+      if (message) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
+    });
+    return true;
+  }
+
   window.scCommon = Object.freeze({
     $, enc, sleep, pad, h,
     VN_OFFSET_MS, vnParts, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal,
-    MESSAGES, ApiError, createApi,
+    MESSAGES, ApiError, createApi, setFieldError,
   });
 })();

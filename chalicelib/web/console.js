@@ -9,7 +9,7 @@
   'use strict';
 
   const {
-    $, enc, sleep, pad, h, vnParts, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal, MESSAGES, createApi,
+    $, enc, sleep, pad, h, vnParts, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal, MESSAGES, createApi, setFieldError,
   } = window.scCommon;
 
   const SESSION_KEY = 'sc-console-session';
@@ -294,18 +294,6 @@
   const input = (attrs) => h('input', { type: 'text', autocomplete: 'off', ...attrs });
   const cccdInput = () => input({ inputmode: 'numeric', maxlength: 12, required: true, pattern: '[0-9]{12}', spellcheck: 'false' });
 
-  function setFieldError(form, name, message) {
-    const wrap = form.querySelector(`[data-field="${name}"]`);
-    if (!wrap) return false;
-    const errorEl = wrap.querySelector('.field-error');
-    errorEl.textContent = message || '';
-    errorEl.hidden = !message;
-    wrap.classList.toggle('invalid', !!message);
-    wrap.querySelectorAll('input, select, textarea').forEach((c) => {
-      if (message) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
-    });
-    return true;
-  }
   function clearErrors(form) {
     form.querySelectorAll('[data-field]').forEach((wrap) => setFieldError(form, wrap.dataset.field, ''));
     formAlert(form, null);
