@@ -42,17 +42,9 @@ if str(ROOT) not in sys.path:
 
 from chalicelib.integrity.pow import issue_challenge  # noqa: E402
 from chalicelib.routes.web import CONTENT_TYPES, page_headers  # noqa: E402
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 WEB = ROOT / "chalicelib" / "web"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 360, "height": 740}
 THROTTLE = 4
 TARGET_SECONDS = 1.0

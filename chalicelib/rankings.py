@@ -150,16 +150,17 @@ class RankingBuilder:
             if previous is not None:
                 all_winners += [ranking.RankedEntry(**e) for e in previous.get("_entries", [])]
                 counters_by_round[other.round_id] = _counters_from_json(previous["_counters"])
-        disqualified = self._repository.list_disqualifications(self._contest_id)
+        disqualified = {
+            (d.round_id, d.participant_id) for d in self._repository.list_disqualifications(self._contest_id)
+        }
         ineligible = {
             round_id: [
                 a
                 for a in attempts
-                if a.participant_id in excluded
-                or any(d.round_id == round_id and d.participant_id == a.participant_id for d in disqualified)
+                if a.participant_id in excluded or (round_id, a.participant_id) in disqualified
             ]
             for round_id, attempts in self._repository.submitted_attempts_by_round(
-                excluded | {d.participant_id for d in disqualified}
+                excluded | {participant_id for _, participant_id in disqualified}
             ).items()
             if round_id in counters_by_round
         }
