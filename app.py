@@ -7,6 +7,7 @@ times stored in DynamoDB, so organizers can move a deadline without a redeploy.
 from chalice import Chalice, Rate
 
 from chalicelib.container import get_services
+from chalicelib.files import BINARY_TYPES
 from chalicelib.http import logger, refuse_other_methods
 from chalicelib.routes.admin import admin_routes
 from chalicelib.routes.participant import participant_routes
@@ -15,6 +16,7 @@ from chalicelib.settings import get_settings
 from chalicelib.stream import count_submissions
 
 app = Chalice(app_name="songcong-contest")
+app.api.binary_types.extend(BINARY_TYPES)
 app.register_blueprint(participant_routes)
 app.register_blueprint(admin_routes)
 app.register_blueprint(web_routes)

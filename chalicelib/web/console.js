@@ -109,6 +109,45 @@
   });
   const call = async (method, path, body) => (await api(method, path, body, { auth: true })).data;
 
+  // Files: a download (Excel, PDF) fetched with the session and saved under its own name, and an
+  // upload (CSV, .xlsx) sent as the request body. Errors come back in the API's shape.
+  async function fileError(res) {
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* not JSON */ }
+    const err = (data && data.error) || {};
+    const code = err.code || (res.status >= 500 ? 'SERVER' : `HTTP_${res.status}`);
+    const error = new window.scCommon.ApiError(code, err.message || MSG[code] || MSG.GENERIC, res.status, err.field);
+    error.data = data;
+    if (res.status === 401 && code === 'UNAUTHORIZED') expire();
+    return error;
+  }
+  async function download(path, filename) {
+    let res;
+    try {
+      res = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store' });
+    } catch (e) { throw new window.scCommon.ApiError('NETWORK', MSG.NETWORK, 0); }
+    if (!res.ok) throw await fileError(res);
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+  async function upload(method, path, file) {
+    const type = file.type || (file.name.endsWith('.csv') ? 'text/csv'
+      : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    let res;
+    try {
+      res = await fetch(path, {
+        method, body: file, cache: 'no-store',
+        headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': type, Accept: 'application/json' },
+      });
+    } catch (e) { throw new window.scCommon.ApiError('NETWORK', MSG.NETWORK, 0); }
+    if (!res.ok) throw await fileError(res);
+    return res.json();
+  }
+
   async function ensureMe() {
     if (!me) me = await call('GET', 'admin/me');
     return me;
@@ -1478,7 +1517,15 @@
   defineScreen({ path: 'nguoi-du-thi', nav: 'Người dự thi', title: 'Người dự thi', permissions: ['participants.release'], view: viewParticipants });
   defineScreen({ path: 'tai-khoan', nav: 'Quản lý tài khoản', title: 'Quản lý tài khoản', permissions: ['accounts.manage'], view: viewAccounts });
   defineScreen({ path: 'nhat-ky', nav: 'Nhật ký', title: 'Nhật ký thao tác', permissions: ['audit.read'], view: viewAudit });
-  defineScreen({ path: 'ca-nhan', nav: 'Cá nhân', title: 'Cá nhân', view: viewMe });
+
+  // Screens in their own files (console-*.js, loaded after this one) add themselves through this
+  // toolkit; "Cá nhân" stays the last entry of the navigation.
+  window.scConsole = {
+    defineScreen, h, $, enc, call, api, can, download, upload, show, errorBox, go, table, dialog, field,
+    check, clearErrors, focusField, formAlert, showApiError, busy, outcome, loadContest, unitName, unitShort,
+    roundName, loadCharts, fmtDateTime, fmtShort, fmtNumber, fmtDecimal, fmtDuration, MSG,
+    me: () => me,
+  };
 
   // ---------- start ----------
   const skip = $('.skip-link');
@@ -1497,5 +1544,9 @@
   });
   window.addEventListener('hashchange', () => { if (location.hash === '' || location.hash.startsWith('#/')) render(); });
   session.load();
-  render(true);
+  // Deferred scripts run in order before DOMContentLoaded: by then every console-*.js has defined its screens.
+  document.addEventListener('DOMContentLoaded', () => {
+    defineScreen({ path: 'ca-nhan', nav: 'Cá nhân', title: 'Cá nhân', view: viewMe });
+    render(true);
+  });
 })();
