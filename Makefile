@@ -97,8 +97,12 @@ bench: venv node-deps java-dep ## print the benchmark figures (DynamoDB calls, p
 	$(BIN)/python benchmarks/dynamodb_calls.py
 	$(BIN)/python scripts/page_weight.py
 	$(BIN)/python benchmarks/cold_start.py
-	$(BIN)/python benchmarks/deadline_burst.py --people 150 --workers 16
+	$(BIN)/python benchmarks/deadline_burst.py --people 150 --workers 64
 	$(BIN)/python benchmarks/rank_round.py --attempts 10000
+
+.PHONY: load
+load: venv node-deps java-dep ## the deadline under locust: people register through the week, then all submit twice (ARGS="--people 2000 --users 64")
+	$(BIN)/python benchmarks/load_deadline.py $(ARGS)
 
 .PHONY: bench-attempt
 bench-attempt: venv node-deps java-dep ## requests and DynamoDB units of a whole attempt through the page (Chromium, docs/capacity.md)

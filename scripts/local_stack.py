@@ -572,9 +572,9 @@ def run(options: StackOptions) -> int:
         )
         driver.prime()
 
-        chalice_bin = Path(sys.executable).with_name("chalice")
         command = [
-            str(chalice_bin) if chalice_bin.exists() else "chalice",
+            sys.executable,
+            str(Path(__file__).with_name("chalice_local.py")),  # chalice local, with a larger listen backlog
             "--project-dir",
             str(options.project_dir),
             "local",
