@@ -66,6 +66,7 @@ class Settings:
     limits: Limits
     embed_origins: tuple[str, ...]
     strict_transport_security: bool
+    serve_pages: bool  # off where a CDN serves the pages (scripts/deploy_static.py): JSON only
     sms_log_path: str | None
     sms_origination_identity: str | None
 
@@ -116,6 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         strict_transport_security=_on(
             env.get("STRICT_TRANSPORT_SECURITY", "off" if env.get("DYNAMODB_ENDPOINT") else "on")
         ),
+        serve_pages=_on(env.get("SERVE_PAGES", "on")),
         sms_log_path=env.get("SMS_LOG_PATH") or None,
         sms_origination_identity=env.get("SMS_ORIGINATION_IDENTITY") or None,
     )

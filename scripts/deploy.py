@@ -61,7 +61,17 @@ APP_NAME = "songcong-contest"
 API_FUNCTION = "api_handler"
 STREAM_FUNCTION = "count-submissions"
 SCHEDULES = ("close-and-rank-rounds", "publish-results")
-ALL_TABLES = ("contest", "questions", "participants", "attempts", "stats", "audit", "limits", "organizers")
+ALL_TABLES = (
+    "contest",
+    "questions",
+    "participants",
+    "attempts",
+    "stats",
+    "audit",
+    "limits",
+    "organizers",
+    "rosters",  # participation (issue 11)
+)
 ITEM_READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"]
 ITEM_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
 FUNCTION_ACCESS: dict[str, dict[str, Any]] = {
@@ -169,7 +179,9 @@ def policy_file(function: str) -> str:
     return f"policy-{function}.json"
 
 
-def stage_config(config: dict[str, Any], stage: str, stream_arn: str, table_prefix: str) -> dict[str, Any]:
+def stage_config(
+    config: dict[str, Any], stage: str, stream_arn: str, table_prefix: str, *, static_site: bool = True
+) -> dict[str, Any]:
     """The Chalice config of the build copy (pure, tested): the stream ARN, the secrets'
     parameter *names* (ADMIN_TOKEN's for the API only), one policy file per function."""
     if stage not in config.get("stages", {}):
@@ -179,6 +191,7 @@ def stage_config(config: dict[str, Any], stage: str, stream_arn: str, table_pref
     stage_section = merged["stages"][stage]
     variables = stage_section.setdefault("environment_variables", {})
     variables["ATTEMPTS_STREAM_ARN"] = stream_arn
+    variables["SERVE_PAGES"] = "off" if static_site else "on"  # the CDN serves them (deploy_static)
     variables.setdefault("STAGE", stage)
     variables.setdefault("TABLE_PREFIX", table_prefix)
     functions = stage_section.setdefault("lambda_functions", {})
@@ -375,15 +388,17 @@ def smoke_test(
     admin_token: str,
     http_get: Any,
     schedule_ran: Any,
+    site_url: str | None = None,
 ) -> list[str]:
     """What a working stage answers: GET /contest (JSON), the page, an admin call with the
     operator credential, and each schedule ran in the last 15 minutes. The failures; [] is good.
     ``http_get(url, headers) -> (status, content_type, body)``; ``schedule_ran(name) -> bool``."""
     failures = []
     base = base_url.rstrip("/")
+    site = (site_url or base_url).rstrip("/")  # behind the CDN the pages are not the API's
     checks = [
         ("GET /contest", f"{base}/contest", {}, "application/json"),
-        ("the page", f"{base}/", {}, "text/html"),
+        ("the page", f"{site}/", {}, "text/html"),
         (
             "admin GET /admin/organizers",
             f"{base}/admin/organizers",
@@ -391,6 +406,8 @@ def smoke_test(
             "json",
         ),
     ]
+    if site_url:
+        checks.append(("GET /api/contest through the CDN", f"{site}/api/contest", {}, "application/json"))
     for label, url, headers, kind in checks:
         try:
             status, content_type, _ = http_get(url, headers)
@@ -574,7 +591,8 @@ def _seed(d: Deploy) -> None:
 
 def _chalice(d: Deploy) -> None:
     stream_arn = d.outputs["AttemptsStreamArn"]
-    target = build_dir(d.stage, stage_config(d.config, d.stage, stream_arn, d.table_prefix), d.table_prefix)
+    config = stage_config(d.config, d.stage, stream_arn, d.table_prefix, static_site=d.args.static)
+    target = build_dir(d.stage, config, d.table_prefix)
     env = _chalice_env(d, stream_arn)
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "deploy", "--stage", d.stage], cwd=target, env=env, check=True)
@@ -613,6 +631,34 @@ def _waf_plan(d: Deploy) -> str:
     )
 
 
+# --- static site (issue 15: static content off the API) ---------------------------------------
+
+
+def _static(d: Deploy) -> None:
+    import uuid
+
+    from chalicelib.routes.web import get_site
+    from scripts import deploy_static
+
+    if not d.args.static:
+        print("no static site (--no-static): the API serves the pages itself")
+        return
+    rest_api = next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")
+    parameters = deploy_static.stack_parameters(d.table_prefix, rest_api["rest_api_url"])
+    d.outputs.update(
+        deploy_stack(d.client("cloudformation"), f"{d.table_prefix}-static", "static.json", parameters)
+    )
+    uploaded = deploy_static.publish(
+        d.client("s3"),
+        d.client("cloudfront"),
+        d.outputs["SiteBucketName"],
+        d.outputs["DistributionId"],
+        get_site(),
+        uuid.uuid4().hex,
+    )
+    print(f"{uploaded} files in s3://{d.outputs['SiteBucketName']}; the site: {d.outputs['SiteUrl']}")
+
+
 def _smoke(d: Deploy) -> None:
     if d.args.no_smoke_test:
         print("smoke test skipped (--no-smoke-test)")
@@ -627,6 +673,7 @@ def _smoke(d: Deploy) -> None:
         admin_token,
         http_get,
         schedule_ran_recently(d.client("cloudwatch"), d.client("lambda"), d.stage),
+        site_url=d.outputs.get("SiteUrl") if d.args.static else None,
     )
     if failures:
         raise SystemExit("SMOKE TEST FAILED, the stage is not working:\n  " + "\n  ".join(failures))
@@ -676,6 +723,16 @@ STEPS: list[Step] = [
     Step(_waf_plan, _waf),
     Step(
         lambda d: (
+            f"CloudFormation stack {d.table_prefix}-static from infra/static.json: the pages and their files"
+            " (exactly what the local server serves) in a private S3 bucket behind CloudFront, /api/ to"
+            " API Gateway, GET /api/contest cached 60 s; pages invalidated"
+            if d.args.static
+            else "no static site (--no-static): the API serves the pages itself"
+        ),
+        _static,
+    ),
+    Step(
+        lambda d: (
             "smoke test: GET /contest, the page, an admin call with the operator credential,"
             " each schedule ran in the last 15 minutes; a failure fails the deploy"
         ),
@@ -690,7 +747,8 @@ def package(d: Deploy, out: Path) -> Path:
     stream_arn = (
         f"arn:aws:dynamodb:{d.args.region}:123456789012:table/{d.table_prefix}-attempts/stream/package"
     )
-    target = build_dir(d.stage, stage_config(d.config, d.stage, stream_arn, d.table_prefix), d.table_prefix)
+    config = stage_config(d.config, d.stage, stream_arn, d.table_prefix, static_site=d.args.static)
+    target = build_dir(d.stage, config, d.table_prefix)
     env = {**_chalice_env(d, stream_arn), "AWS_DEFAULT_REGION": d.args.region}
     chalice = Path(sys.executable).with_name("chalice")
     out = out.resolve()
@@ -701,7 +759,10 @@ def package(d: Deploy, out: Path) -> Path:
 def _teardown(d: Deploy) -> int:
     tables = d.args.teardown
     if d.args.dry_run:
-        print(f"delete {d.table_prefix}-waf, chalice delete --stage {d.stage}, {d.table_prefix}-monitoring")
+        print(
+            f"empty and delete {d.table_prefix}-static, delete {d.table_prefix}-waf,"
+            f" chalice delete --stage {d.stage}, {d.table_prefix}-monitoring"
+        )
         print(
             f"delete {d.table_prefix}-tables (the tables stay: DeletionPolicy Retain)"
             if tables >= 2
@@ -709,6 +770,9 @@ def _teardown(d: Deploy) -> int:
         )
         return 0
     cloudformation = d.client("cloudformation")
+    from scripts import deploy_static
+
+    deploy_static.delete_site(cloudformation, d.client("s3"), f"{d.table_prefix}-static")
     cloudformation.delete_stack(StackName=f"{d.table_prefix}-waf")
     cloudformation.get_waiter("stack_delete_complete").wait(StackName=f"{d.table_prefix}-waf")
     target = build_dir(d.stage, stage_config(d.config, d.stage, "arn:unused", d.table_prefix), d.table_prefix)
@@ -750,6 +814,12 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help=f"the WAF stack after chalice deploy (default: on for {', '.join(sorted(WAF_STAGES))})",
+    )
+    parser.add_argument(
+        "--static",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="pages from S3 behind CloudFront, the API JSON only (infra/static.json); --no-static: the API serves them",
     )
     parser.add_argument(
         "--waf-rate-limit", type=int, metavar="N", help="requests/5 min/IP, all paths (infra/waf.json)"

@@ -224,6 +224,41 @@ def get_site() -> Site:
     return _SITE
 
 
+API_BASE_META = '<meta name="api-base" content="">'
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """A file of the CDN's bucket: its key, bytes and the headers S3 stores with it."""
+
+    key: str
+    body: bytes
+    content_type: str
+    cache_control: str
+
+
+def cdn_bundle(site: Site, api_base: str) -> list[BundleFile]:
+    """Exactly what this module serves, as files for the CDN (``scripts/deploy_static.py``):
+    the pages, told where the API is (``api_base``), revalidated on every visit; each asset
+    under its versioned name, cached for ever, and under its plain name, briefly. The CDN's
+    function maps ``/``, ``/?embed=1`` and ``/admin`` to the three pages."""
+
+    def page(key: str, asset: Asset) -> BundleFile:
+        if API_BASE_META not in asset.body:
+            raise RuntimeError(f"{asset.name} has no {API_BASE_META}")
+        body = asset.body.replace(API_BASE_META, f'<meta name="api-base" content="{api_base}">', 1)
+        return BundleFile(key, body.encode(), asset.content_type, REVALIDATE)
+
+    files = [page("index.html", site.index[False]), page("embed.html", site.index[True])]
+    if site.console is not None:
+        files.append(page("admin.html", site.console))
+    for asset in site.assets.values():
+        body = asset.body.encode()
+        files.append(BundleFile(f"static/{asset.versioned_name}", body, asset.content_type, IMMUTABLE))
+        files.append(BundleFile(f"static/{asset.name}", body, asset.content_type, SHORT))
+    return files
+
+
 def _respond(asset: Asset, cache_control: str, security: dict[str, str] | None = None) -> Response:
     etag = f'"{asset.digest}"'
     headers = {
@@ -245,8 +280,15 @@ def _not_found() -> Response:
     return Response(body=error.to_body(), status_code=404, headers=headers)
 
 
+def _pages_elsewhere() -> bool:
+    """Behind the CDN the API serves JSON only: the pages and their files come from S3."""
+    return not get_settings().serve_pages
+
+
 @web_routes.route("/", methods=["GET"])
 def index_page() -> Response:
+    if _pages_elsewhere():
+        return _not_found()
     request = web_routes.current_request
     # "/api" without its slash would resolve the page's relative URLs against the host root.
     path = (request.context or {}).get("path") or "/"
@@ -262,6 +304,8 @@ def console_page() -> Response:
     """The organizer console. Its relative URLs resolve from ``…/admin`` to the stage root
     (``static/x`` → ``/static/x``, ``admin/me`` → ``/admin/me``), so ``…/admin/`` (which would
     resolve them under ``/admin/``) is redirected to ``…/admin``."""
+    if _pages_elsewhere():
+        return _not_found()
     request = web_routes.current_request
     path = (request.context or {}).get("path") or "/admin"
     if path.endswith("/"):
@@ -274,7 +318,7 @@ def console_page() -> Response:
 
 @web_routes.route("/static/{name}", methods=["GET"])
 def static_asset(name: str) -> Response:
-    found = get_site().find(name)
+    found = None if _pages_elsewhere() else get_site().find(name)
     if found is None:
         return _not_found()
     return _respond(*found)

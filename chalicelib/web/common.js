@@ -82,6 +82,11 @@
   // api(method, path, body, {auth, keepalive}) → {data, status, sentAt, receivedAt}; a refusal
   // throws ApiError(code, the server's message or a fallback, status, field). Every request
   // with a body is JSON: the API answers 415 to anything else.
+  // Where the API is, relative to the page: the page itself locally (""), "api/" behind the CDN,
+  // where the pages come from S3 and the API from API Gateway (docs/deploy.md).
+  const API_BASE = (document.querySelector('meta[name="api-base"]') || {}).content || '';
+  const apiUrl = (path) => API_BASE + path;
+
   function createApi({ messages = MESSAGES, token = () => null, onResponse = null, onUnauthorized = null } = {}) {
     return async function api(method, path, body, opts = {}) {
       const headers = { Accept: 'application/json' };
@@ -91,7 +96,7 @@
       const sentAt = Date.now();
       let res;
       try {
-        res = await fetch(path, {
+        res = await fetch(apiUrl(path), {
           method, headers, cache: 'no-store', keepalive: !!opts.keepalive,
           body: body === undefined ? undefined : JSON.stringify(body),
         });
@@ -130,6 +135,6 @@
   window.scCommon = Object.freeze({
     $, enc, sleep, pad, h,
     VN_OFFSET_MS, vnParts, fmtDateTime, fmtShort, fmtDuration, fmtNumber, fmtDecimal,
-    MESSAGES, ApiError, createApi, setFieldError,
+    MESSAGES, ApiError, createApi, apiUrl, setFieldError,
   });
 })();

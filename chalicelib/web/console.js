@@ -124,7 +124,7 @@
   async function download(path, filename) {
     let res;
     try {
-      res = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store' });
+      res = await fetch(window.scCommon.apiUrl(path), { headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store' });
     } catch (e) { throw new window.scCommon.ApiError('NETWORK', MSG.NETWORK, 0); }
     if (!res.ok) throw await fileError(res);
     const url = URL.createObjectURL(await res.blob());
@@ -139,7 +139,7 @@
       : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     let res;
     try {
-      res = await fetch(path, {
+      res = await fetch(window.scCommon.apiUrl(path), {
         method, body: file, cache: 'no-store',
         headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': type, Accept: 'application/json' },
       });

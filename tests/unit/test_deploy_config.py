@@ -101,17 +101,25 @@ def test_dry_run_deploys_the_waf_after_chalice_for_prod_or_with_the_flag(
     assert main([*args, "--dry-run"]) == 0
     steps = capsys.readouterr().out.splitlines()
     assert steps[4].startswith("5. chalice deploy")
-    assert steps[-2].startswith(f"8. CloudFormation stack {waf_stack} from infra/waf.json")
-    assert "/restapis/<api-id>/stages/api" in steps[-2]  # the API Gateway stage, not the Chalice one
-    assert "10000 requests, 1000 to sign-in" in steps[-2]
-    assert steps[-1].startswith("9. smoke test")
+    assert steps[-3].startswith(f"8. CloudFormation stack {waf_stack} from infra/waf.json")
+    assert "/restapis/<api-id>/stages/api" in steps[-3]  # the API Gateway stage, not the Chalice one
+    assert "10000 requests, 1000 to sign-in" in steps[-3]
+    assert steps[-2].startswith(
+        f"9. CloudFormation stack {waf_stack.replace('-waf', '-static')} from infra/static.json"
+    )
+    assert steps[-1].startswith("10. smoke test")
 
 
 @pytest.mark.parametrize("args", [["--stage", "dev"], ["--stage", "prod", "--no-waf"]])
 def test_dry_run_without_the_waf_for_dev_or_with_no_waf(no_secret_in_env, capsys, args):
     assert main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "infra/waf.json" not in out and out.splitlines()[-2].startswith("8. no WAF")
+    assert "infra/waf.json" not in out and out.splitlines()[-3].startswith("8. no WAF")
+
+
+def test_dry_run_without_the_static_site_says_the_api_serves_the_pages(no_secret_in_env, capsys):
+    assert main(["--stage", "prod", "--dry-run", "--no-static"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2].startswith("9. no static site (--no-static)")
 
 
 def test_dry_run_shows_limits_given_on_the_command_line(no_secret_in_env, capsys):
