@@ -4,6 +4,7 @@ status codes."""
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import uuid
 from collections.abc import Callable
@@ -73,6 +74,25 @@ def json_body(request: Any) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise validation_error("body", "không phải JSON hợp lệ") from None
+
+
+def client_address(request: Any, origin_secret: str | None) -> str | None:
+    """The participant's address, for per-client limits (only ever used through a keyed hash).
+
+    Behind the CDN, API Gateway sees CloudFront's address: the CDN's function then puts the
+    viewer's in ``X-Viewer-Ip`` and the distribution adds ``X-Origin-Verify: <origin secret>``.
+    The header is believed only with that proof, so a caller going around the CDN cannot pick
+    a new address for each request."""
+    headers = request.headers or {}
+    if origin_secret and hmac.compare_digest(
+        headers.get("x-origin-verify", "").encode(), origin_secret.encode()
+    ):
+        viewer = headers.get("x-viewer-ip", "").strip()
+        if viewer:
+            return viewer
+    identity = (request.context or {}).get("identity") or {}
+    source_ip = identity.get("sourceIp")
+    return source_ip if isinstance(source_ip, str) else None
 
 
 def bearer_token(request: Any) -> str | None:

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 # Secret (the setting's environment variable) -> the last part of its parameter name.
-SECRETS = {"TOKEN_SECRET": "token-secret", "ADMIN_TOKEN": "admin-token"}
+SECRETS = {
+    "TOKEN_SECRET": "token-secret",
+    "ADMIN_TOKEN": "admin-token",
+    # What CloudFront adds to each request it passes to the API (X-Origin-Verify): only such a
+    # request's X-Viewer-Ip is believed (http.client_address); the WAF blocks the others.
+    "ORIGIN_SECRET": "cdn-origin-secret",
+}
 PARAMETER_SUFFIX = "_PARAMETER"
 # Powertools' cache lifetime: the life of the execution environment (a cold start reads again).
 CACHE_SECONDS = 365 * 24 * 3600

@@ -56,6 +56,10 @@ class Settings:
     token_secret: str
     token_ttl_seconds: int
     attempt_shards: int
+    # Live statistics (chalicelib/data/counters.py): partitions of the stream's counters and of
+    # the per-person items. Fixed for a contest (the counter shards may only grow).
+    stats_counter_shards: int
+    stats_person_shards: int
     config_cache_seconds: float
     dynamodb_connect_timeout: float
     dynamodb_read_timeout: float
@@ -67,8 +71,17 @@ class Settings:
     embed_origins: tuple[str, ...]
     strict_transport_security: bool
     serve_pages: bool  # off where a CDN serves the pages (scripts/deploy_static.py): JSON only
+    origin_secret: str | None  # behind the CDN: proves a request came through it (secrets.py)
     sms_log_path: str | None
     sms_origination_identity: str | None
+    # certificates and sharing (issue 11): the public address printed in QR codes and og:url
+    # (e.g. https://thi.songcong.gov.vn/); unset: taken from each request's host and stage
+    public_base_url: str | None = None
+    # Excel exports (issue 11): large files go to the private bucket (AWS) or a folder (local),
+    # built by the function EXPORT_FUNCTION (AWS) or a thread (local); docs/participation.md
+    export_bucket: str | None = None
+    export_dir: str | None = None
+    export_function: str | None = None
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name for a logical table of ``infra/tables.json``."""
@@ -99,6 +112,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_secret=token_secret,
         token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", str(60 * 24 * 3600))),
         attempt_shards=int(env.get("ATTEMPT_SHARDS", "16")),
+        stats_counter_shards=int(env.get("STATS_COUNTER_SHARDS", "16")),
+        stats_person_shards=int(env.get("STATS_PERSON_SHARDS", "64")),
         config_cache_seconds=float(env.get("CONFIG_CACHE_SECONDS", "5")),
         dynamodb_connect_timeout=float(env.get("DYNAMODB_CONNECT_TIMEOUT", "2")),
         dynamodb_read_timeout=float(env.get("DYNAMODB_READ_TIMEOUT", "5")),
@@ -118,8 +133,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env.get("STRICT_TRANSPORT_SECURITY", "off" if env.get("DYNAMODB_ENDPOINT") else "on")
         ),
         serve_pages=_on(env.get("SERVE_PAGES", "on")),
+        origin_secret=env.get("ORIGIN_SECRET") or None,
         sms_log_path=env.get("SMS_LOG_PATH") or None,
         sms_origination_identity=env.get("SMS_ORIGINATION_IDENTITY") or None,
+        public_base_url=env.get("PUBLIC_BASE_URL") or None,
+        export_bucket=env.get("EXPORT_BUCKET") or None,
+        export_dir=env.get("EXPORT_DIR") or None,
+        export_function=env.get("EXPORT_FUNCTION") or None,
     )
 
 

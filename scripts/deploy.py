@@ -79,7 +79,7 @@ FUNCTION_ACCESS: dict[str, dict[str, Any]] = {
     API_FUNCTION: {
         "tables": ALL_TABLES,
         "actions": [*ITEM_READ, *ITEM_WRITE, "dynamodb:Scan"],
-        "secrets": ("TOKEN_SECRET", "ADMIN_TOKEN"),
+        "secrets": ("TOKEN_SECRET", "ADMIN_TOKEN", "ORIGIN_SECRET"),
         "sms": True,
     },
     # Close, count and rank; publish: the round's tables, not audit, limits or organizers.
@@ -349,12 +349,18 @@ def deploy_stack(
     return {o["OutputKey"]: o["OutputValue"] for o in outputs}
 
 
-def deploy_waf(name_prefix: str, stage_arn: str, limits: dict[str, int | None]) -> str:
-    """The WAF stack <prefix>-waf, in the API's region (a REGIONAL web ACL must be); its ARN."""
+def deploy_waf(
+    name_prefix: str, stage_arn: str, limits: dict[str, int | None], origin_secret: str | None = None
+) -> str:
+    """The WAF stack <prefix>-waf, in the API's region (a REGIONAL web ACL must be); its ARN.
+    Behind the CDN (``origin_secret``) it counts per viewer address (X-Viewer-Ip) and blocks
+    requests that did not come through the distribution."""
     import boto3
 
     cloudformation = boto3.client("cloudformation", region_name=stage_arn.split(":")[3])
     parameters = waf_parameters(name_prefix, stage_arn, limits)
+    if origin_secret:
+        parameters.update({"BehindCdn": "true", "OriginSecret": origin_secret})
     return deploy_stack(cloudformation, f"{name_prefix}-waf", "waf.json", parameters)["WebAclArn"]
 
 
@@ -613,7 +619,9 @@ def _stream(d: Deploy) -> None:
 def _waf(d: Deploy) -> None:
     limits = {option: getattr(d.args, option) for option in WAF_LIMIT_PARAMETERS}
     if waf_enabled(d.stage, d.args.waf):
-        print(f"WAF web ACL {deploy_waf(d.table_prefix, api_stage_arn(d.deployed, d.args.region), limits)}")
+        stage_arn = api_stage_arn(d.deployed, d.args.region)
+        origin_secret = _origin_secret(d) if d.args.static else None
+        print(f"WAF web ACL {deploy_waf(d.table_prefix, stage_arn, limits, origin_secret)}")
     else:
         print(f"no WAF ({waf_off_reason(d.stage, d.args.waf)}); {d.table_prefix}-waf, if made before, stays")
 
@@ -634,6 +642,12 @@ def _waf_plan(d: Deploy) -> str:
 # --- static site (issue 15: static content off the API) ---------------------------------------
 
 
+def _origin_secret(d: Deploy) -> str:
+    """The value CloudFront sends as X-Origin-Verify (made by the secrets step)."""
+    name = secrets.parameter_name(d.stage, "ORIGIN_SECRET")
+    return d.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+
+
 def _static(d: Deploy) -> None:
     import uuid
 
@@ -644,7 +658,7 @@ def _static(d: Deploy) -> None:
         print("no static site (--no-static): the API serves the pages itself")
         return
     rest_api = next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")
-    parameters = deploy_static.stack_parameters(d.table_prefix, rest_api["rest_api_url"])
+    parameters = deploy_static.stack_parameters(d.table_prefix, rest_api["rest_api_url"], _origin_secret(d))
     d.outputs.update(
         deploy_stack(d.client("cloudformation"), f"{d.table_prefix}-static", "static.json", parameters)
     )

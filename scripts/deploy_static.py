@@ -18,11 +18,12 @@ API_BASE = "api/"
 PAGE_PATHS = ["/", "/index.html", "/embed.html", "/admin", "/admin.html"]
 
 
-def stack_parameters(name_prefix: str, rest_api_url: str) -> dict[str, str]:
-    """infra/static.json's parameters: the API's host and the two CSPs the API itself sends
-    (read from this process's settings, as the Lambda would)."""
+def stack_parameters(name_prefix: str, rest_api_url: str, origin_secret: str) -> dict[str, str]:
+    """infra/static.json's parameters: the API's host, the two CSPs the API itself sends (read
+    from this process's settings, as the Lambda would) and the origin secret (secrets.py)."""
     return {
         "NamePrefix": name_prefix,
+        "OriginSecret": origin_secret,
         "ApiDomain": urlparse(rest_api_url).hostname or "",
         "SiteCsp": page_headers()["Content-Security-Policy"],
         "ConsoleCsp": console_headers()["Content-Security-Policy"],

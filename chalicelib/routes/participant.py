@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.container import get_services
-from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body, respond
+from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, client_address, json_body, respond
 
 participant_routes = Blueprint(__name__)
 
@@ -19,10 +19,7 @@ def _participant_id() -> str:
 
 
 def _source_ip() -> str | None:
-    """The client's address as API Gateway saw it: only ever used through a keyed hash."""
-    identity = (_request().context or {}).get("identity") or {}
-    source_ip = identity.get("sourceIp")
-    return source_ip if isinstance(source_ip, str) else None
+    return client_address(_request(), get_services().settings.origin_secret)
 
 
 @participant_routes.route("/contest", methods=["GET"])

@@ -316,8 +316,8 @@
       }
       copy();
     };
-    let qr = null;
-    try { qr = window.QR ? window.QR.svg(url, 'Mã QR mở trang cuộc thi') : null; } catch (e) { qr = null; }
+    // Drawn by the server (segno): the address it encodes is the page's public one.
+    const qr = h('img', { src: window.scCommon.apiUrl('qr.svg'), alt: 'Mã QR mở trang cuộc thi', width: 198, height: 198 });
     return h('section', { class: 'card share', 'aria-labelledby': 'h-share' },
       h('h2', { id: 'h-share' }, 'Chia sẻ cuộc thi'),
       h('div', { class: 'share-grid' },
@@ -327,8 +327,9 @@
           h('p', { class: 'actions' },
             h('button', { type: 'button', class: 'btn primary', onclick: share }, 'Chia sẻ'),
             h('button', { type: 'button', class: 'btn', onclick: copy }, 'Sao chép liên kết')),
-          status),
-        qr ? h('figure', { class: 'qr' }, qr, h('figcaption', null, 'Quét mã QR bằng camera điện thoại để mở trang thi.')) : null));
+          status,
+          h('p', null, h('a', { href: window.scCommon.apiUrl('poster.pdf') }, 'Tải áp phích để in và dán bảng tin (PDF, khổ A4)'))),
+        h('figure', { class: 'qr' }, qr, h('figcaption', null, 'Quét mã QR bằng camera điện thoại để mở trang thi.'))));
   }
 
   // ---------- forms ----------
@@ -746,15 +747,18 @@
       await startAttempt(contest, round, isCurrent);
       return;
     }
-    let used = null;
+    let used = store.get(`used.${roundId}`);
     let hasOpen = false;
-    try {
-      const me = (await api('GET', 'me', undefined, { auth: true })).data;
-      const mine = me.attempts.filter((a) => a.round_id === roundId);
-      used = mine.length;
-      hasOpen = mine.some((a) => a.status === 'open');
-    } catch (e) {
-      if (e.code === 'UNAUTHORIZED') return;
+    if (!Number.isInteger(used)) {
+      used = null;
+      try {
+        const me = (await api('GET', 'me', undefined, { auth: true })).data;
+        const mine = me.attempts.filter((a) => a.round_id === roundId);
+        used = mine.length;
+        hasOpen = mine.some((a) => a.status === 'open');
+      } catch (e) {
+        if (e.code === 'UNAUTHORIZED') return;
+      }
     }
     if (!isCurrent()) return;
     const rules = contest.rules;
@@ -799,6 +803,9 @@
     const stamp = attempt.server_time || (res.status === 201 ? attempt.started_at : null);
     if (stamp) clock.learn(Date.parse(stamp), res.sentAt, res.receivedAt, 0);
     store.set(`open.${round.id}`, { attempt_id: attempt.attempt_id, deadline_at: attempt.deadline_at });
+    // Attempts used in this round, as far as this phone knows: the next visit of the round page
+    // needs no GET me (the server still refuses a start beyond the limit).
+    if (attempt.number) store.set(`used.${round.id}`, Math.max(attempt.number, store.get(`used.${round.id}`) || 0));
     runAttempt(contest, round, attempt);
   }
 
@@ -927,8 +934,8 @@
     }
 
     // --- autosave: every change is kept on the phone at once; the server gets a save only
-    // when it matters (docs/design.md, "Autosave"): after every 5th new answer, at most
-    // 20 s after a change it has not seen, when the page is hidden or closed (keepalive),
+    // when it matters (docs/design.md, "Autosave"): after every 5th new answer (not the one that
+    // completes the set), at most 20 s after a change it has not seen, when the page is hidden or closed (keepalive),
     // and with the submit itself, which carries the whole state. The last full state wins.
     const SAVE_EVERY_ANSWERS = 5;
     const SAVE_WITHIN_MS = 20000;
@@ -940,7 +947,10 @@
       if (state.saving) { state.again = true; return; }
       if (state.retryDelay) { setSave('retry'); return; } // the retry under way sends the latest state
       setSave(navigator.onLine === false ? 'retry' : 'saved'); // kept on this phone: a reload loses nothing
-      if (state.newAnswers >= SAVE_EVERY_ANSWERS) { flush(); return; }
+      // The answer that completes the set waits for the 20 s timer: the prediction and the
+      // submit, which carries everything, usually come first and spare a request.
+      const complete = questions.every((q) => state.answers[q.id]);
+      if (state.newAnswers >= SAVE_EVERY_ANSWERS && !complete) { flush(); return; }
       if (!state.sendTimer) state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, SAVE_WITHIN_MS);
     }
 
@@ -1162,7 +1172,10 @@
 
   async function viewReceipt(attemptId, isCurrent) {
     if (requireSignIn(`luot/${attemptId}`)) return;
-    const contest = await loadContest();
+    // Right after a submit the contest read before the attempt is good enough for names and
+    // rules (no request for it); later visits refresh it as usual.
+    const fresh = justSubmitted && justSubmitted.attempt_id === attemptId;
+    const contest = fresh && contestCache ? contestCache : await loadContest();
     // The submit reply right after submitting; later the server's current view (the score
     // comes once the round is closed, maybe earlier than announced); offline, the phone's copy.
     let result = justSubmitted && justSubmitted.attempt_id === attemptId ? justSubmitted : null;

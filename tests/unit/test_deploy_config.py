@@ -34,6 +34,7 @@ def test_prod_stage_gets_parameter_names_and_stream_arn_without_touching_the_sou
     assert api["environment_variables"] == {
         "TOKEN_SECRET_PARAMETER": "/songcong/prod/token-secret",
         "ADMIN_TOKEN_PARAMETER": "/songcong/prod/admin-token",
+        "ORIGIN_SECRET_PARAMETER": "/songcong/prod/cdn-origin-secret",
     }
     assert api["reserved_concurrency"] == 400 and api["iam_policy_file"] == "policy-api_handler.json"
     assert "lambda_functions" not in CONFIG["stages"]["dev"]

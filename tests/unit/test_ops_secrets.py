@@ -76,10 +76,18 @@ def test_local_and_test_stages_need_no_aws():
 
 
 def test_deploy_creates_missing_secrets_then_keeps_them(aws):
-    assert ensure_secrets(aws, "prod") == {"TOKEN_SECRET": "created", "ADMIN_TOKEN": "created"}
+    assert ensure_secrets(aws, "prod") == {
+        "TOKEN_SECRET": "created",
+        "ADMIN_TOKEN": "created",
+        "ORIGIN_SECRET": "created",
+    }
     first = aws.get_parameter(Name="/songcong/prod/token-secret", WithDecryption=True)["Parameter"]["Value"]
     assert len(first) >= 64  # 48 random bytes, URL-safe base64
-    assert ensure_secrets(aws, "prod") == {"TOKEN_SECRET": "kept", "ADMIN_TOKEN": "kept"}
+    assert ensure_secrets(aws, "prod") == {
+        "TOKEN_SECRET": "kept",
+        "ADMIN_TOKEN": "kept",
+        "ORIGIN_SECRET": "kept",
+    }
     assert (
         aws.get_parameter(Name="/songcong/prod/token-secret", WithDecryption=True)["Parameter"]["Value"]
         == first
@@ -119,6 +127,7 @@ def test_rotating_the_operator_credential_keeps_the_token_secret(aws):
     assert ensure_secrets(aws, "prod", frozenset({"ADMIN_TOKEN"})) == {
         "TOKEN_SECRET": "kept",
         "ADMIN_TOKEN": "rotated",
+        "ORIGIN_SECRET": "kept",
     }
     assert (
         aws.get_parameter(Name="/songcong/prod/token-secret", WithDecryption=True)["Parameter"]["Value"]

@@ -87,9 +87,10 @@ def test_publish_puts_each_file_with_its_headers_then_invalidates_the_pages(site
 
 def test_the_cdn_sends_the_same_security_headers_as_the_api():
     parameters = deploy_static.stack_parameters(
-        "songcong-prod", "https://abc123.execute-api.ap-southeast-1.amazonaws.com/api/"
+        "songcong-prod", "https://abc123.execute-api.ap-southeast-1.amazonaws.com/api/", "o" * 48
     )
     assert parameters["ApiDomain"] == "abc123.execute-api.ap-southeast-1.amazonaws.com"
+    assert parameters["OriginSecret"] == "o" * 48
     assert parameters["SiteCsp"] == web.page_headers()["Content-Security-Policy"]
     assert parameters["ConsoleCsp"].endswith("frame-ancestors 'none'")
     policies = TEMPLATE["Resources"]
@@ -138,16 +139,19 @@ def test_the_api_is_under_api_and_only_contest_is_cached_at_most_60_seconds():
 )
 def test_the_cloudfront_function_maps_the_pages(uri, query, expected):
     code = TEMPLATE["Resources"]["PageRewrite"]["Properties"]["FunctionCode"]
-    event = {"request": {"uri": uri, "querystring": query, "headers": {}}}
+    event = {"request": {"uri": uri, "querystring": query, "headers": {"x-viewer-ip": {"value": "1.2.3.4"}}}}
+    event["viewer"] = {"ip": "203.0.113.7"}
     script = f"{code}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     assert json.loads(out)["uri"] == expected
+    # AND the viewer's address goes with it, whatever the viewer claimed
+    assert json.loads(out)["headers"]["x-viewer-ip"] == {"value": "203.0.113.7"}
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function")
 def test_the_cloudfront_function_redirects_admin_with_a_slash():
     code = TEMPLATE["Resources"]["PageRewrite"]["Properties"]["FunctionCode"]
-    event = {"request": {"uri": "/admin/", "querystring": {}, "headers": {}}}
+    event = {"request": {"uri": "/admin/", "querystring": {}, "headers": {}}, "viewer": {"ip": "203.0.113.7"}}
     out = subprocess.run(
         ["node", "-e", f"{code}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"],
         capture_output=True,
@@ -182,3 +186,40 @@ def test_with_pages_off_the_page_routes_answer_404_json(monkeypatch):
             reply = client.http.get(path)
             assert reply.status_code == 404
             assert json.loads(reply.body)["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-origin-verify": "s" * 40, "x-viewer-ip": "203.0.113.7"}, "203.0.113.7"),  # through the CDN
+        ({"x-origin-verify": "wrong", "x-viewer-ip": "203.0.113.7"}, "198.51.100.1"),  # around it
+        ({"x-viewer-ip": "203.0.113.7"}, "198.51.100.1"),
+        ({"x-origin-verify": "s" * 40}, "198.51.100.1"),
+    ],
+)
+def test_the_viewer_address_is_believed_only_with_the_origin_secret(headers, expected):
+    from types import SimpleNamespace
+
+    from chalicelib.http import client_address
+
+    request = SimpleNamespace(headers=headers, context={"identity": {"sourceIp": "198.51.100.1"}})
+    assert client_address(request, "s" * 40) == expected
+    assert client_address(request, None) == "198.51.100.1"  # no CDN: API Gateway's address
+
+
+def test_the_cdn_sends_the_origin_secret_to_the_api_and_the_waf_blocks_requests_without_it():
+    origins = TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    for origin in origins[1:]:
+        assert origin["OriginCustomHeaders"] == [
+            {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Ref": "OriginSecret"}}
+        ]
+    assert TEMPLATE["Parameters"]["OriginSecret"]["NoEcho"] is True
+    waf = json.loads((ROOT / "infra" / "waf.json").read_text(encoding="utf-8"))
+    rules = waf["Resources"]["WebAcl"]["Properties"]["Rules"]
+    guard = rules[0]["Fn::If"][1]
+    match = guard["Statement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"SingleHeader": {"Name": "x-origin-verify"}}
+    assert match["SearchString"] == {"Ref": "OriginSecret"}
+    for rule in rules[1:]:
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["ForwardedIPConfig"]["Fn::If"][1]["HeaderName"] == "X-Viewer-Ip"

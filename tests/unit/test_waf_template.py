@@ -20,7 +20,8 @@ TEMPLATE = json.loads((ROOT / "infra" / "waf.json").read_text(encoding="utf-8"))
 PARAMETERS = TEMPLATE["Parameters"]
 RESOURCES = TEMPLATE["Resources"]
 WEB_ACL = RESOURCES["WebAcl"]["Properties"]
-RULES = {rule["Name"]: rule for rule in WEB_ACL["Rules"]}
+# The rule that only exists behind the CDN is an Fn::If (tests/unit/test_static_site.py).
+RULES = {rule["Name"]: rule for rule in WEB_ACL["Rules"] if "Name" in rule}
 # WAF takes 10..2,000,000,000 requests per evaluation window; older documentation says 100.
 MIN_LIMIT, MAX_LIMIT = 100, 2_000_000_000
 TOO_MANY_ATTEMPTS = "Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút."
@@ -71,7 +72,14 @@ def test_a_cloudformation_template_with_a_regional_web_acl_on_the_stage():
     assert WEB_ACL["Scope"] == "REGIONAL"
     assert WEB_ACL["DefaultAction"] == {"Allow": {}}
     assert TEMPLATE["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
-    assert set(PARAMETERS) == {"NamePrefix", "ApiStageArn", "RateLimit", "SignInRateLimit"}
+    assert set(PARAMETERS) == {
+        "NamePrefix",
+        "ApiStageArn",
+        "RateLimit",
+        "SignInRateLimit",
+        "BehindCdn",
+        "OriginSecret",
+    }
 
 
 def test_the_association_takes_the_stage_arn_that_deploy_builds():
@@ -99,7 +107,8 @@ def test_the_association_takes_the_stage_arn_that_deploy_builds():
 @pytest.mark.parametrize("rule_name", ["sign-in-per-ip", "all-requests-per-ip"])
 def test_rate_rules_count_per_ip_over_5_minutes_with_limits_waf_accepts(rule_name):
     statement = RULES[rule_name]["Statement"]["RateBasedStatement"]
-    assert statement["AggregateKeyType"] == "IP"
+    # per IP; behind the CDN per the viewer address it forwards (X-Viewer-Ip)
+    assert statement["AggregateKeyType"] == {"Fn::If": ["BehindCdn", "FORWARDED_IP", "IP"]}
     assert statement["EvaluationWindowSec"] == 300
     parameter = PARAMETERS[statement["Limit"]["Ref"]]
     assert parameter["Type"] == "Number"
@@ -172,7 +181,7 @@ def test_metrics_and_sampled_requests_are_on_with_distinct_names():
         assert config["CloudWatchMetricsEnabled"] is True and config["SampledRequestsEnabled"] is True
     names = [config["MetricName"]["Fn::Sub"] for config in configs]
     assert len(set(names)) == len(names) and all(name.startswith("${NamePrefix}-") for name in names)
-    assert len(RULES) == len(WEB_ACL["Rules"]) == 2
+    assert len(RULES) == 2 and len(WEB_ACL["Rules"]) == 3  # + only-through-the-cdn, behind the CDN
 
 
 @pytest.mark.parametrize("name", ["waf.json", "tables.json"])
