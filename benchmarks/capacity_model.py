@@ -28,6 +28,10 @@ PRICES = {
     "cloudfront_https_per_10k": 0.012,
 }
 PRICE_DATE = "list prices of 2025, us-east-1"
+# benchmarks/counting_throughput.py: units of the stream's counting per attempt at a deadline
+# (batches of 100), and the counter items a batch of one round touches (units, hours, scores).
+COUNTING_WRU_PER_ATTEMPT = 2.12
+COUNTER_ITEMS_PER_BATCH = 30
 
 # Account and service limits (defaults of a new account; all but the partition are quotas
 # that a support case raises).
@@ -80,7 +84,7 @@ def cost_of(attempts: float, a: Attempt) -> dict[str, float]:
 
 
 def peak_load(
-    c: Contest, a: Attempt, *, board_shards: int, counter_shards: int, submit_wru: float
+    c: Contest, a: Attempt, *, board_shards: int, counter_shards: int, person_shards: int, submit_wru: float
 ) -> list[tuple[str, float, float, str]]:
     """(limit, load at the peak, the limit, the setting that moves it), in the order a deadline
     meets them. At the peak every submit is accompanied by the saves and starts of the people
@@ -91,7 +95,12 @@ def peak_load(
     concurrency = submits * a.submit_ms / 1000 + (rps - submits) * a.api_ms / 1000
     table_wru = submits * submit_wru + (rps - submits) * 1.0
     board_shard_wru = submits / board_shards  # one small index entry per submit
-    counter_wru = submits / 100 * 2 / counter_shards  # a batch of 100 updates each touched shard once
+    # The stream's counting (docs/design.md): per submitted attempt ~2.1 units on the stats
+    # table, 2 of them the person's item, spread over STATS_PERSON_SHARDS partitions; the
+    # counters take one ADD per touched item and batch, in one of STATS_COUNTER_SHARDS.
+    stats_wru = submits * COUNTING_WRU_PER_ATTEMPT
+    person_partition_wru = submits * 2 / person_shards
+    counter_wru = submits / 100 * COUNTER_ITEMS_PER_BATCH * 2 / counter_shards
     return [
         (
             "API Gateway requests/s (account)",
@@ -130,6 +139,18 @@ def peak_load(
             "ATTEMPT_SHARDS (index shards)",
         ),
         (
+            "stats table WRU/s, new on-demand table",
+            stats_wru,
+            LIMITS["new_on_demand_wru_per_second"],
+            "warm throughput on the stats table too",
+        ),
+        (
+            "stats people partition WRU/s",
+            person_partition_wru,
+            LIMITS["partition_wru_per_second"],
+            "STATS_PERSON_SHARDS",
+        ),
+        (
             "stats counter partition WRU/s",
             counter_wru,
             LIMITS["partition_wru_per_second"],
@@ -156,6 +177,7 @@ def main() -> int:
     )
     parser.add_argument("--board-shards", type=int, default=16)
     parser.add_argument("--counter-shards", type=int, default=16)
+    parser.add_argument("--person-shards", type=int, default=64)
     parser.add_argument("--json", help="figures written by attempt_cost.py --json")
     args = parser.parse_args()
     if args.json:
@@ -217,6 +239,7 @@ def main() -> int:
             further,
             board_shards=args.board_shards,
             counter_shards=args.counter_shards,
+            person_shards=args.person_shards,
             submit_wru=args.submit_wru,
         )
         for name, load, limit, _setting in rows:
