@@ -45,11 +45,12 @@ java-dep: ## Debian's Java when missing (DynamoDB Local runs on it)
 	@command -v java >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
 .PHONY: system-deps
-system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e2e), zbar-tools (QR check)
+system-deps: ## Debian packages when missing: java (DynamoDB Local), chromium (e2e), zbar-tools (QR check), poppler-utils (PDF pages as pictures)
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \
@@ -67,6 +68,11 @@ open-round: venv ## open round r1 now on the running stack (ARGS="--closes-in-mi
 organizer: venv ## create an organizer account (ARGS="--username bantochuc --full-name 'Ban Tổ chức' --role admin"); password asked, never in ARGS
 	$(BIN)/python scripts/create_organizer.py $(ARGS)
 
+# question bank (issue 10)
+.PHONY: check-bank
+check-bank: venv ## the question bank's rules over question_data/ and its measures (per document, kind, length bias)
+	$(BIN)/python scripts/check_bank.py
+
 .PHONY: lint
 lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
@@ -83,7 +89,7 @@ format: venv ## ruff format, then ruff check --fix
 	$(BIN)/ruff check --fix .
 
 .PHONY: test
-test: venv node-deps system-deps lint lint-infra ## lint, then unit+api, integration and e2e tests
+test: venv node-deps system-deps lint lint-infra check-bank ## lint, then unit+api, integration and e2e tests
 	$(call run_pytest,tests/unit tests/api)
 	$(call run_pytest,tests/integration)
 	$(call run_pytest,tests/e2e,E2E_REQUIRED=1)
@@ -107,6 +113,26 @@ load: venv node-deps java-dep ## the deadline under locust: people register thro
 .PHONY: bench-attempt
 bench-attempt: venv node-deps java-dep ## requests and DynamoDB units of a whole attempt through the page (Chromium, docs/capacity.md)
 	$(BIN)/python benchmarks/attempt_cost.py $(ARGS)
+
+# Issue 12: units per attempt and the stream's counting (docs/design.md, "Units per attempt").
+.PHONY: bench-units
+bench-units: venv node-deps java-dep ## write and read units of register, start, each save, submit and counting (DynamoDB Local)
+	$(BIN)/python benchmarks/attempt_units.py $(ARGS)
+
+.PHONY: bench-counting
+bench-counting: venv node-deps java-dep ## stream counting throughput on DynamoDB Local and the stats table's partition load at 10,000 submits/s
+	$(BIN)/python benchmarks/counting_throughput.py $(ARGS)
+
+# Issue 11: the participation report and the ranking export at a city's size (docs/participation.md).
+.PHONY: bench-participation
+bench-participation: venv node-deps java-dep ## participation report time and reads (50,000 on rosters, 100,000 attempts) and the 100,000-attempt ranking export's size and time
+	$(BIN)/python benchmarks/participation_report.py
+	$(BIN)/python benchmarks/export_ranking.py
+
+# question bank (issue 10)
+.PHONY: bench-draw
+bench-draw: venv node-deps java-dep ## DynamoDB calls and units of the blueprint draw per attempt, and of the bank cache (DynamoDB Local)
+	$(BIN)/python benchmarks/draw_cost.py
 
 .PHONY: clean
 clean: ## remove local data (.local: registrations too), test artefacts and caches

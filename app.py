@@ -6,10 +6,15 @@ times stored in DynamoDB, so organizers can move a deadline without a redeploy.
 
 from chalice import Chalice, Rate
 
+from chalicelib.artefacts.routes import artefact_routes  # certificates and sharing (issue 11)
+from chalicelib.bank.routes import bank_routes  # question bank (issue 10)
 from chalicelib.container import get_services
+from chalicelib.exports.routes import export_routes, run_background_export  # Excel exports (issue 11)
 from chalicelib.files import BINARY_TYPES
 from chalicelib.http import logger, refuse_other_methods
+from chalicelib.participation.routes import participation_routes  # rosters and participation (issue 11)
 from chalicelib.routes.admin import admin_routes
+from chalicelib.routes.item_statistics import item_statistics_routes
 from chalicelib.routes.participant import participant_routes
 from chalicelib.routes.web import web_routes
 from chalicelib.settings import get_settings
@@ -19,8 +24,18 @@ app = Chalice(app_name="songcong-contest")
 app.api.binary_types.extend(BINARY_TYPES)
 app.register_blueprint(participant_routes)
 app.register_blueprint(admin_routes)
+app.register_blueprint(item_statistics_routes)
 app.register_blueprint(web_routes)
+app.register_blueprint(artefact_routes)  # certificates and sharing (issue 11)
+app.register_blueprint(participation_routes)  # rosters and participation (issue 11)
+app.register_blueprint(export_routes)  # Excel exports (issue 11)
+app.register_blueprint(bank_routes)  # question bank (issue 10)
 refuse_other_methods(app)
+
+
+@app.lambda_function(name="build-export")
+def build_export(event, context):
+    run_background_export(event)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="close-and-rank-rounds")
@@ -39,4 +54,4 @@ def publish_results(event):
 def count_submitted_attempts(event):
     services = get_services()
     records = event.to_dict().get("Records", [])
-    logger.info("stream", extra=count_submissions(records, services.repository, services.clock))
+    logger.info("stream", extra=count_submissions(records, services.repository))

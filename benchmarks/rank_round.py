@@ -23,7 +23,8 @@ The child bulk-loads round r1 with PynamoDB batch writes, exactly as the app wou
 
 Then, with a FixedClock past r1's closing time + grace, it times ``lifecycle.close("r1")`` and
 ``lifecycle.rank("r1")``, and apart from them the top-k read (``iter_ranked`` +
-``top_individuals``) and a full read + sort (``read_whole_board`` + ``rank_individuals``). Every
+``top_individuals``), a full read + sort (``read_whole_board`` + ``rank_individuals``) and the
+round's item statistics (``ItemStatisticsService.compute``: every attempt's layout and answers). Every
 DynamoDB call goes through ``pynamodb.connection.base.Connection.dispatch``, which is wrapped
 to count calls per operation and to sum the ``ConsumedCapacity`` that DynamoDB Local returns
 (``ReturnConsumedCapacity=TOTAL``). The script asserts that the top-k read, the full sort and
@@ -229,7 +230,7 @@ def answers_for(quiz, bank_by_id, secret, attempt_id, layout, correct, rng, unan
     """Answers to ``layout`` of which exactly ``correct`` are right (some others left blank)."""
     right = set(rng.sample(range(len(layout)), correct))
     answers = {}
-    for position, (question_id, order) in enumerate(layout):
+    for position, (question_id, order, *_version) in enumerate(layout):
         good = bank_by_id[question_id].correct_index
         if position in right:
             chosen = good
@@ -276,6 +277,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
     from chalicelib import container
     from chalicelib.catalog import QuestionBank
     from chalicelib.clock import FixedClock
+    from chalicelib.data.bank_store import QuestionStore
     from chalicelib.data.models import AttemptModel, ParticipantModel
     from chalicelib.data.repository import AttemptRecord, Repository, attempt_model
     from chalicelib.domain import quiz, ranking, timing, tokens
@@ -307,7 +309,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
     round_source = next(r for r in contest["rounds"] if r["id"] == ROUND_ID)
     opens_at = timing.parse_iso(round_source["opens_at"])
     closes_at = timing.parse_iso(round_source["closes_at"])
-    bank = QuestionBank.of(repository.list_questions(contest["id"]))
+    bank = QuestionBank.of(QuestionStore().load(contest["id"])[1])  # question bank (issue 10)
     units = [u["id"] for u in contest["units"]]
     rng = random.Random(seed)
     unit_weights = [rng.uniform(0.4, 2.5) for _ in units]  # wards bigger than communes
@@ -350,8 +352,8 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
         )
 
     def layout_of(attempt_id: str) -> list:
-        drawn = quiz.draw_layout(bank.by_document, per_attempt, secret=secret, attempt_id=attempt_id)
-        return [[question_id, order] for question_id, order in drawn]
+        drawn = quiz.draw_layout(bank.active, quiz.DrawRules.of(rules), secret=secret, attempt_id=attempt_id)
+        return [list(entry) for entry in drawn]
 
     def submitted_attempts(p: ParticipantModel, serial: int, k: int) -> tuple[list[AttemptModel], int]:
         """k submitted attempts, one after the other within the round; returns them and when
@@ -389,7 +391,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
                 duration_ms=duration,
                 correct=correct,
                 total=len(layout),
-                receipt=quiz.receipt(secret, attempt_id, correct, submitted, answers),
+                receipt=quiz.receipt(secret, attempt_id, submitted, answers, prediction),
             )
             made.append(
                 attempt_model(
@@ -535,6 +537,13 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
     assert counted == expected_actual, counted
     log(f"N={n}: COUNT alone {count_m}")
 
+    # Item statistics (question bank): one pass over every submitted attempt's layout and
+    # answers, read by key 100 at a time, scored against the versions shown.
+    item_report, item_m = measured(lambda: services.item_statistics.compute(ROUND_ID))
+    assert item_report["attempts"] == expected_actual, item_report["attempts"]
+    assert sum(i["drawn"] for i in item_report["items"]) == expected_actual * per_attempt
+    log(f"N={n}: item statistics {item_m}")
+
     def winners(entries) -> list[tuple[str, str]]:
         return [(e.attempt_id, e.prize) for e in entries if e.prize is not None]
 
@@ -555,6 +564,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
         "top_k": {**top_m, "entries": len(top)},
         "full_read": read_m,
         "count": count_m,
+        "item_statistics": {**item_m, "questions": len(item_report["items"])},
         "full_sort_s": round(sort_s, 3),
         "winners_equal": equal,
         "winners": [
@@ -638,7 +648,7 @@ def print_table(results: list[dict]) -> None:
             f"{r['top_level_attempts']:,} attempts at {r['winners'][0]['correct']}/"
             f"{r['winners'][0]['correct']} correct; child max RSS {r['max_rss_mb']} MB"
         )
-        for name in ("close", "count", "rank", "top_k", "full_read"):
+        for name in ("close", "count", "rank", "top_k", "full_read", "item_statistics"):
             m = r[name]
             print(
                 f"  {name:<9} {m['s']:>7.2f} s ({m['cpu_s']:.2f} s Python CPU), {m['calls']:>5} calls, "

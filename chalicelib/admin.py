@@ -73,21 +73,6 @@ class AdminService:
             ),
         }
 
-    def list_questions(self) -> list[dict]:
-        """Organizers see the bank as stored, with each option's id and the correct one."""
-        questions = sorted(self._repository.list_questions(self._contest_id), key=lambda q: q.id)
-        return [
-            {
-                "id": q.id,
-                "document_id": q.document_id,
-                "text": q.text,
-                "options": [{"id": str(i), "text": text} for i, text in enumerate(q.options)],
-                "correct_option_id": str(q.correct_index),
-                "source": q.source,
-            }
-            for q in questions
-        ]
-
     def set_exclusions(self, actor: Actor, body: object) -> dict:
         body = require_object(body)
         ids = body.get("national_ids")

@@ -7,12 +7,13 @@ is seen within ``config_cache_seconds`` (rounds) or ``bank_cache_seconds`` (ques
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from chalicelib.clock import Clock
+from chalicelib.data.bank_store import QuestionStore
 from chalicelib.data.repository import Repository, RoundRecord
+from chalicelib.domain import quiz
 from chalicelib.domain.integrity import effective_rules
 from chalicelib.domain.quiz import Question
 from chalicelib.errors import ContestError
@@ -51,20 +52,54 @@ class ContestSnapshot:
 
 @dataclass(frozen=True)
 class QuestionBank:
-    by_id: dict[str, Question]
-    by_document: dict[str, list[Question]] = field(default_factory=dict)
+    """The bank as one manifest revision saw it: every version an attempt may have shown."""
+
+    versions: dict[tuple[str, int], Question]
+    revision: int = 0
 
     @classmethod
-    def of(cls, questions: list[Question]) -> QuestionBank:
-        by_document: dict[str, list[Question]] = defaultdict(list)
-        for question in questions:
-            by_document[question.document_id].append(question)
-        return cls({q.id: q for q in questions}, dict(by_document))
+    def of(cls, questions: list[Question], revision: int = 0) -> QuestionBank:
+        return cls({(q.id, q.version): q for q in questions}, revision)
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        """Every question at its current (latest) version, retired ones included."""
+        current: dict[str, Question] = {}
+        for question in self.versions.values():
+            if question.id not in current or current[question.id].version < question.version:
+                current[question.id] = question
+        return current
+
+    @cached_property
+    def active(self) -> list[Question]:
+        """What a new attempt may draw."""
+        return [q for q in self.by_id.values() if q.state == "active"]
+
+    def version(self, question_id: str, version: int) -> Question | None:
+        return self.versions.get((question_id, version))
+
+    def shown_questions(self, layout: quiz.Layout) -> dict[str, Question]:
+        """{question_id: the version this layout showed}: what scoring, review and item
+        statistics read (a question missing from the bank is left out)."""
+        return {
+            question_id: self.versions[(question_id, version)]
+            for question_id, _order, version in layout
+            if (question_id, version) in self.versions
+        }
 
 
 class Catalog:
-    def __init__(self, *, repository: Repository, clock: Clock, contest_id: str, ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        clock: Clock,
+        contest_id: str,
+        ttl_seconds: float,
+        questions: QuestionStore | None = None,
+    ) -> None:
         self._repository = repository
+        self._questions = questions or QuestionStore()
         self._clock = clock
         self._contest_id = contest_id
         self._ttl_ms = int(ttl_seconds * 1000)
@@ -83,9 +118,17 @@ class Catalog:
         return self._snapshot[1]
 
     def bank(self) -> QuestionBank:
+        """The bank, read again after ``BANK_CACHE_SECONDS``: the manifest first (one small
+        GetItem), and the questions only when its revision moved, so an organizer's change
+        is seen within the cache time and an import is seen whole or not at all."""
         now = self._clock.now_ms()
         if self._bank is None or now - self._bank[0] > BANK_CACHE_SECONDS * 1000:
-            self._bank = (now, QuestionBank.of(self._repository.list_questions(self._contest_id)))
+            manifest = self._questions.manifest(self._contest_id)
+            if self._bank is None or not manifest.revision or manifest.revision != self._bank[1].revision:
+                manifest, questions = self._questions.load(self._contest_id, manifest)
+                self._bank = (now, QuestionBank.of(questions, manifest.revision))
+            else:
+                self._bank = (now, self._bank[1])
         return self._bank[1]
 
     def forget(self) -> None:

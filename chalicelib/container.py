@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.admin import AdminService
+from chalicelib.artefacts.service import CertificateService  # certificates (issue 11)
 from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.data.repository import Repository
@@ -12,6 +13,7 @@ from chalicelib.history import ParticipantHistory
 from chalicelib.integrity.limits import Guard
 from chalicelib.integrity.phone import PhoneCodes, SmsSender, sender_for
 from chalicelib.integrity.review import PrizeReview
+from chalicelib.item_statistics import ItemStatisticsService
 from chalicelib.lifecycle import RoundLifecycle
 from chalicelib.organizers.service import OrganizerService
 from chalicelib.participants import ParticipantService
@@ -32,6 +34,8 @@ class Services:
     organizers: OrganizerService
     admin: AdminService
     lifecycle: RoundLifecycle
+    item_statistics: ItemStatisticsService
+    certificates: CertificateService  # issue 11: caches the certificates of published rounds
 
 
 def build_services(
@@ -65,6 +69,8 @@ def build_services(
         admin=AdminService(**common),
         review=review,
         lifecycle=RoundLifecycle(**common, participants=participants, review=review),
+        item_statistics=ItemStatisticsService(catalog=catalog, clock=clock, settings=settings),
+        certificates=CertificateService(repository=repository, catalog=catalog, settings=settings),
     )
 
 

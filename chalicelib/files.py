@@ -54,7 +54,7 @@ def read_upload(request: Any) -> Upload:
         return Upload("xlsx", raw)
     if media_type in (CSV_TYPE, "application/octet-stream", "application/vnd.ms-excel", "text/plain"):
         return Upload("csv", raw)
-    raise ContestError("UNSUPPORTED_MEDIA_TYPE", 415)
+    raise ContestError("UNSUPPORTED_FILE_TYPE", 415)
 
 
 def _cell_text(value: Any) -> str:

@@ -82,17 +82,20 @@ class ParticipantHistory:
         return entry
 
     def _review(self, attempt: AttemptRecord) -> list[dict]:
-        """Correct answers of the person's own attempt, once the rules let the review be seen."""
-        bank = self._catalog.bank().by_id
-        layout = [(question_id, order) for question_id, order in attempt.layout if question_id in bank]
-        shown = quiz.present_questions(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
-        correct = quiz.correct_option_ids(layout, bank, secret=self._secret, attempt_id=attempt.attempt_id)
+        """Correct answers of the person's own attempt, by the versions it showed, once the
+        rules let the review be seen."""
+        versions = self._catalog.bank().shown_questions(quiz.parse_layout(attempt.layout))
+        layout = [entry for entry in quiz.parse_layout(attempt.layout) if entry[0] in versions]
+        shown = quiz.present_questions(layout, versions, secret=self._secret, attempt_id=attempt.attempt_id)
+        correct = quiz.correct_option_ids(
+            layout, versions, secret=self._secret, attempt_id=attempt.attempt_id
+        )
         return [
             {
                 **question,
                 "chosen_option_id": attempt.answers.get(question["id"]),
                 "correct_option_id": correct[question["id"]],
-                "source": bank[question["id"]].source,
+                "source": versions[question["id"]].source,
             }
             for question in shown
         ]

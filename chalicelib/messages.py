@@ -21,6 +21,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "ROUND_LOCKED": "Tuần thi đã đóng và có lượt dự thi nên không thể đổi thời gian.",
     "ROUND_NOT_DUE": "Chưa đến giờ đóng tuần thi (giờ đóng cộng thời gian chờ mạng).",
     "ROUND_NOT_CLOSED": "Tuần thi chưa được đóng nên chưa thể xếp hạng.",
+    "ROUND_STILL_OPEN": "Tuần thi chưa kết thúc: thống kê câu hỏi có sau khi tuần thi đóng.",
     "ROUND_NOT_RANKED": "Tuần thi chưa được xếp hạng nên chưa thể công bố.",
     "STATS_PENDING": "Số liệu của tuần thi đang được tổng hợp; hệ thống sẽ xếp hạng sau ít phút.",
     "NOT_FOUND": "Không tìm thấy địa chỉ này.",
@@ -28,6 +29,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "BAD_REQUEST": "Yêu cầu không hợp lệ.",
     "REQUEST_TOO_LARGE": "Dữ liệu gửi lên quá lớn.",
     "UNSUPPORTED_MEDIA_TYPE": "Dữ liệu cần được gửi dưới dạng JSON (Content-Type: application/json).",
+    "UNSUPPORTED_FILE_TYPE": "Tệp phải là bảng tính Excel (.xlsx) hoặc CSV (mã UTF-8).",
     "TOO_MANY_ATTEMPTS": "Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút.",
     "CHALLENGE_REQUIRED": "Cần hoàn tất bước xác minh chống máy tự động trước khi đăng ký. Hãy thử lại.",
     "PHONE_CODE_REQUIRED": "Cần nhập mã xác minh gồm 6 chữ số đã gửi qua tin nhắn đến số điện thoại.",
@@ -44,4 +46,18 @@ ERROR_MESSAGES: dict[str, str] = {
     "EXCLUSION_AUTOMATIC": "CCCD này thuộc một tài khoản Ban Tổ chức nên tự động không được dự thi; hãy đổi tài khoản.",
     "EXCLUSION_NOT_FOUND": "CCCD này không có trong danh sách không được dự thi.",
     "SERVICE_BUSY": "Hệ thống đang bận, vui lòng thử lại sau ít giây. Câu trả lời của bạn chưa bị mất.",
+    # question bank (issue 10)
+    "QUESTION_NOT_FOUND": "Không tìm thấy câu hỏi này.",
+    "QUESTION_EXISTS": "Mã câu hỏi này đã có trong ngân hàng; hãy sửa câu đó hoặc chọn mã khác.",
+    "QUESTION_INVALID": "Câu hỏi chưa đúng quy định của ngân hàng câu hỏi.",
+    # participation and exports (issue 11)
+    "IMPORT_INVALID": "Tệp có dòng không hợp lệ nên chưa được nhập; hãy sửa các dòng được chỉ ra rồi tải lại.",
+    "INVALID_ROSTER_ID": "Mã danh sách chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (tối đa 48 ký tự).",
+    "INVALID_ROSTER_NAME": "Cần tên cơ quan, đơn vị (tối đa 200 ký tự) trong tham số name.",
+    "ROSTER_NOT_FOUND": "Không tìm thấy danh sách này.",
+    "EXPORT_NOT_FOUND": "Không tìm thấy tệp xuất này hoặc liên kết đã hết hạn.",
+    "EXPORT_PENDING": "Tệp đang được tạo; hãy thử lại sau ít giây.",
+    # certificates (issue 11)
+    "CERTIFICATE_NOT_FOUND": "Không tìm thấy giấy chứng nhận có mã xác minh này.",
+    "CERTIFICATE_SOURCE_MISMATCH": "Kết quả đã công bố và bảng xếp hạng đã lưu không khớp nhau; chưa thể in giấy chứng nhận.",
 }

@@ -78,14 +78,16 @@ class ParticipantService:
     def start_attempt(self, participant_id: str, round_id: str) -> tuple[int, dict]:
         """Return ``(201, new attempt)`` or ``(200, the unfinished one)``.
 
-        Cost: one Query of the person's attempts in the round, one conditional Put, and
-        one GetItem of the participant for a new attempt (contest and bank are cached).
+        Cost: one Query of the person's attempts (their partition: this round's, and the
+        earlier ones whose questions the draw avoids), one conditional Put, and one GetItem
+        of the participant for a new attempt (contest and bank are cached).
         """
         snapshot = self._catalog.snapshot()
         round_record = snapshot.round(round_id)
         now = self._clock.now_ms()
         rules = snapshot.rules
-        existing = self._repository.list_attempts(participant_id, round_id)
+        everything = self._repository.list_attempts(participant_id)
+        existing = [attempt for attempt in everything if attempt.round_id == round_id]
         for attempt in existing:
             if attempt.status == "open":
                 if self._accepts_writes(attempt, snapshot, now):
@@ -110,13 +112,15 @@ class ParticipantService:
             deadline_at=timing.attempt_deadline(now, rules["time_limit_seconds"], round_record.closes_at),
             layout=[],
         )
+        seen = {entry[0] for earlier in everything for entry in earlier.layout}
         attempt.layout = [
-            [question_id, order]
-            for question_id, order in quiz.draw_layout(
-                self._catalog.bank().by_document,
-                rules["questions_per_attempt"],
+            list(entry)
+            for entry in quiz.draw_layout(
+                self._catalog.bank().active,
+                quiz.DrawRules.of(rules),
                 secret=self._secret,
                 attempt_id=attempt.attempt_id,
+                seen=seen,
             )
         ]
         shard = board_shard(round_id, attempt.attempt_id, self._settings.attempt_shards)
@@ -187,11 +191,11 @@ class ParticipantService:
         deadline = (
             attempt.deadline_at if round_closes_at is None else min(attempt.deadline_at, round_closes_at)
         )
-        bank = self._catalog.bank().by_id
-        known = {question_id for question_id, _ in attempt.layout}
+        layout = quiz.parse_layout(attempt.layout)
+        known = {question_id for question_id, _order, _version in layout}
         answers = {q: a for q, a in answers.items() if q in known}
-        layout = [(question_id, order) for question_id, order in attempt.layout]
-        correct = quiz.score(layout, answers, bank, secret=self._secret, attempt_id=attempt.attempt_id)
+        shown = self._catalog.bank().shown_questions(layout)
+        correct = quiz.score(layout, answers, shown, secret=self._secret, attempt_id=attempt.attempt_id)
         submitted_at = now if by == "participant" else min(now, deadline)
         done = replace(
             attempt,
@@ -248,8 +252,8 @@ class ParticipantService:
         return owner, round_id, number
 
     def _attempt_view(self, attempt: AttemptRecord, snapshot: ContestSnapshot) -> dict:
-        bank = self._catalog.bank().by_id
-        layout = [(question_id, order) for question_id, order in attempt.layout]
+        layout = quiz.parse_layout(attempt.layout)
+        shown = self._catalog.bank().shown_questions(layout)
         return {
             "attempt_id": attempt.attempt_id,
             "round_id": attempt.round_id,
@@ -259,7 +263,7 @@ class ParticipantService:
             "server_time": timing.to_iso(self._clock.now_ms()),
             "grace_seconds": snapshot.rules["grace_seconds"],
             "questions": quiz.present_questions(
-                layout, bank, secret=self._secret, attempt_id=attempt.attempt_id
+                layout, shown, secret=self._secret, attempt_id=attempt.attempt_id
             ),
             "prediction": {"question": snapshot.rules["prediction_question"]},
             "answers": attempt.answers,

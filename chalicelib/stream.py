@@ -1,8 +1,9 @@
 """The attempts table's stream keeps per-unit counters of submitted attempts (live
 statistics). Chalice's stream handler retries a whole batch on any exception and blocks
-the shard, so each record is handled on its own, idempotently, and a malformed one is
-logged and skipped rather than raised. A storage failure does raise: the whole batch is
-retried, which the per-attempt idempotency marks make safe."""
+the shard, so a malformed record is logged and skipped rather than raised; the batch's
+submissions are then counted together (one update per person and per touched counter,
+chalicelib/data/counters.py). A storage failure does raise: the batch is retried (or bisected),
+which the per-attempt marks on each person's item make safe."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.clock import Clock
 from chalicelib.data.repository import Repository
+from chalicelib.domain.counting import Submission
 
 logger = Logger(service="songcong-contest")
 
@@ -44,10 +45,11 @@ def newly_submitted(
     return (*fields, correct, submitted_at)
 
 
-def count_submissions(records: Iterable[Any], repository: Repository, clock: Clock) -> dict[str, int]:
+def count_submissions(records: Iterable[Any], repository: Repository) -> dict[str, int]:
     """Handle a batch of raw stream records (dicts, so that a malformed one cannot fail
     while being parsed); returns how many were counted, repeated, ignored or failed."""
     outcome = {"counted": 0, "repeated": 0, "ignored": 0, "failed": 0}
+    submissions = []
     for record in records:
         try:
             change = record.get("dynamodb") or {}
@@ -58,8 +60,8 @@ def count_submissions(records: Iterable[Any], repository: Repository, clock: Clo
             continue
         if found is None:
             outcome["ignored"] += 1
-        elif repository.count_submission_once(*found, clock.now_ms()):
-            outcome["counted"] += 1
         else:
-            outcome["repeated"] += 1
+            submissions.append(Submission(*found))
+    if submissions:
+        outcome["counted"], outcome["repeated"] = repository.count_submissions_once(submissions)
     return outcome

@@ -61,6 +61,7 @@ APP_NAME = "songcong-contest"
 API_FUNCTION = "api_handler"
 STREAM_FUNCTION = "count-submissions"
 SCHEDULES = ("close-and-rank-rounds", "publish-results")
+EXPORT_FUNCTION = "build-export"  # Excel exports built in the background (issue 11)
 ALL_TABLES = (
     "contest",
     "questions",
@@ -99,7 +100,17 @@ FUNCTION_ACCESS: dict[str, dict[str, Any]] = {
         "stream": True,
         "dead_letter_queue": True,
     },
+    # Excel exports too large for one response (issue 11): read what a file shows, write it to
+    # the private exports bucket (infra/exports.json); the API starts it and links to the file.
+    EXPORT_FUNCTION: {
+        "tables": ("contest", "participants", "attempts", "stats", "audit", "rosters"),
+        "actions": ITEM_READ,
+        "secrets": ("TOKEN_SECRET",),
+        "exports": ["s3:PutObject", "s3:GetObject"],
+    },
 }
+# What the API itself needs of the exports (issue 11): files it builds, links, the status.
+API_EXPORTS = ["s3:PutObject", "s3:GetObject"]
 
 
 def lambda_name(stage: str, function: str) -> str:
@@ -172,7 +183,31 @@ def function_policy(
                 "Resource": "*",
             }
         )
+    # Excel exports (issue 11): the stage's private bucket, and the API starting the builder.
+    exports = API_EXPORTS if function == API_FUNCTION else access.get("exports")
+    if exports:
+        statements.append(
+            {
+                "Sid": "Exports",
+                "Effect": "Allow",
+                "Action": exports,
+                "Resource": f"arn:aws:s3:::{exports_bucket_name(table_prefix, account)}/*",
+            }
+        )
+    if function == API_FUNCTION:
+        statements.append(
+            {
+                "Sid": "StartExport",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": f"arn:aws:lambda:{region}:{account}:function:{lambda_name(stage, EXPORT_FUNCTION)}",
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def exports_bucket_name(table_prefix: str, account: str = "*") -> str:
+    return f"{table_prefix}-exports-{account}"  # infra/exports.json makes it
 
 
 def policy_file(function: str) -> str:
@@ -180,7 +215,13 @@ def policy_file(function: str) -> str:
 
 
 def stage_config(
-    config: dict[str, Any], stage: str, stream_arn: str, table_prefix: str, *, static_site: bool = True
+    config: dict[str, Any],
+    stage: str,
+    stream_arn: str,
+    table_prefix: str,
+    *,
+    static_site: bool = True,
+    public_base_url: str | None = None,
 ) -> dict[str, Any]:
     """The Chalice config of the build copy (pure, tested): the stream ARN, the secrets'
     parameter *names* (ADMIN_TOKEN's for the API only), one policy file per function."""
@@ -192,6 +233,8 @@ def stage_config(
     variables = stage_section.setdefault("environment_variables", {})
     variables["ATTEMPTS_STREAM_ARN"] = stream_arn
     variables["SERVE_PAGES"] = "off" if static_site else "on"  # the CDN serves them (deploy_static)
+    if public_base_url:  # QR codes, share cards and certificates' verify links
+        variables["PUBLIC_BASE_URL"] = public_base_url
     variables.setdefault("STAGE", stage)
     variables.setdefault("TABLE_PREFIX", table_prefix)
     functions = stage_section.setdefault("lambda_functions", {})
@@ -205,6 +248,8 @@ def stage_config(
                 for name in access["secrets"]
             }
         )
+    # Excel exports (issue 11): the API starts the builder by name (the bucket: see _chalice).
+    variables["EXPORT_FUNCTION"] = lambda_name(stage, EXPORT_FUNCTION)
     return merged
 
 
@@ -370,13 +415,25 @@ STREAM_FAILURE_HANDLING = {
     "MaximumRetryAttempts": 5,
     "MaximumRecordAgeInSeconds": 6 * 3600,  # a record older than this goes to the DLQ
 }
+# Issue 12 (counters without a hot partition): how the consumer keeps up at a deadline. Only
+# newly submitted attempts reach it (saves and starts never invoke it); up to 4 batches per
+# stream shard at once (one person's records stay in order in one of them); a batch waits up to
+# a second to fill, so that a batch's counter updates serve up to 100 attempts
+# (docs/design.md, "Counters without a hot partition").
+STREAM_SCALING = {
+    "ParallelizationFactor": 4,
+    "MaximumBatchingWindowInSeconds": 1,
+    "FilterCriteria": {
+        "Filters": [{"Pattern": json.dumps({"dynamodb": {"NewImage": {"status": {"S": ["submitted"]}}}})}]
+    },
+}
 
 
 def configure_stream_failures(
     lambda_client: Any, function_name: str, dead_letter_queue_arn: str
 ) -> list[str]:
-    """Bisect, retries, record age and the SQS on-failure destination on every event source
-    mapping of the stream consumer; the mappings' UUIDs."""
+    """Bisect, retries, record age, the SQS on-failure destination and the scaling settings on
+    every event source mapping of the stream consumer; the mappings' UUIDs."""
     mappings = lambda_client.list_event_source_mappings(FunctionName=function_name)["EventSourceMappings"]
     if not mappings:
         raise SystemExit(f"{function_name} has no event source mapping: is the stream consumer deployed?")
@@ -384,6 +441,7 @@ def configure_stream_failures(
         lambda_client.update_event_source_mapping(
             UUID=mapping["UUID"],
             **STREAM_FAILURE_HANDLING,
+            **STREAM_SCALING,
             DestinationConfig={"OnFailure": {"Destination": dead_letter_queue_arn}},
         )
     return [m["UUID"] for m in mappings]
@@ -512,6 +570,7 @@ class Deploy:
     table_prefix: str
     outputs: dict[str, str] = field(default_factory=dict)
     deployed: dict[str, Any] = field(default_factory=dict)
+    api_public_url: str | None = None  # PUBLIC_BASE_URL the API was deployed with
 
     @property
     def stage(self) -> str:
@@ -540,6 +599,7 @@ def _tables(d: Deploy) -> None:
             {"TablePrefix": d.table_prefix},
         )
     )
+    _exports(d)  # stateful too (issue 11)
 
 
 def _monitoring(d: Deploy) -> None:
@@ -591,13 +651,35 @@ def _chalice_env(d: Deploy, stream_arn: str) -> dict[str, str]:
     return env
 
 
+def _exports(d: Deploy) -> None:
+    """The private bucket of large Excel exports (issue 11)."""
+    d.outputs.update(
+        deploy_stack(
+            d.client("cloudformation"),
+            f"{d.table_prefix}-exports",
+            "exports.json",
+            {"TablePrefix": d.table_prefix},
+        )
+    )
+
+
 def _seed(d: Deploy) -> None:
     subprocess.run([sys.executable, str(ROOT / "scripts" / "seed.py")], env=_env(d), check=True)
 
 
 def _chalice(d: Deploy) -> None:
     stream_arn = d.outputs["AttemptsStreamArn"]
-    config = stage_config(d.config, d.stage, stream_arn, d.table_prefix, static_site=d.args.static)
+    d.api_public_url = _public_url(d)
+    config = stage_config(
+        d.config,
+        d.stage,
+        stream_arn,
+        d.table_prefix,
+        static_site=d.args.static,
+        public_base_url=d.api_public_url,
+    )
+    variables = config["stages"][d.stage]["environment_variables"]
+    variables["EXPORT_BUCKET"] = d.outputs["ExportsBucketName"]  # Excel exports (issue 11)
     target = build_dir(d.stage, config, d.table_prefix)
     env = _chalice_env(d, stream_arn)
     chalice = Path(sys.executable).with_name("chalice")
@@ -642,6 +724,18 @@ def _waf_plan(d: Deploy) -> str:
 # --- static site (issue 15: static content off the API) ---------------------------------------
 
 
+def _public_url(d: Deploy) -> str | None:
+    """The site's public address: --public-url (the city's domain), else behind the CDN its
+    address from an earlier deploy; None on a first deploy without the option."""
+    if d.args.public_url or not d.args.static:
+        return d.args.public_url
+    try:
+        stack = d.client("cloudformation").describe_stacks(StackName=f"{d.table_prefix}-static")["Stacks"][0]
+    except Exception:  # no static stack yet (ClientError), or no AWS at hand
+        return None
+    return next((o["OutputValue"] for o in stack.get("Outputs", []) if o["OutputKey"] == "SiteUrl"), None)
+
+
 def _origin_secret(d: Deploy) -> str:
     """The value CloudFront sends as X-Origin-Verify (made by the secrets step)."""
     name = secrets.parameter_name(d.stage, "ORIGIN_SECRET")
@@ -662,6 +756,7 @@ def _static(d: Deploy) -> None:
     d.outputs.update(
         deploy_stack(d.client("cloudformation"), f"{d.table_prefix}-static", "static.json", parameters)
     )
+    public_url = d.args.public_url or d.outputs["SiteUrl"]
     uploaded = deploy_static.publish(
         d.client("s3"),
         d.client("cloudfront"),
@@ -669,8 +764,13 @@ def _static(d: Deploy) -> None:
         d.outputs["DistributionId"],
         get_site(),
         uuid.uuid4().hex,
+        public_url,
     )
-    print(f"{uploaded} files in s3://{d.outputs['SiteBucketName']}; the site: {d.outputs['SiteUrl']}")
+    print(f"{uploaded} files in s3://{d.outputs['SiteBucketName']}; the site: {public_url}")
+    if d.api_public_url is None:
+        print(
+            "note: the API learns the site's address (PUBLIC_BASE_URL) on the next deploy, or pass --public-url"
+        )
 
 
 def _smoke(d: Deploy) -> None:
@@ -697,7 +797,10 @@ def _smoke(d: Deploy) -> None:
 # The deploy, in order. Another step is one more Step(...) in this list.
 STEPS: list[Step] = [
     Step(
-        lambda d: f"CloudFormation stack {d.table_prefix}-tables from infra/tables.json in {d.args.region}",
+        lambda d: (
+            f"CloudFormation stack {d.table_prefix}-tables from infra/tables.json in {d.args.region},"
+            f" and {d.table_prefix}-exports from infra/exports.json (private bucket of large Excel exports)"
+        ),
         _tables,
     ),
     Step(
@@ -730,7 +833,8 @@ STEPS: list[Step] = [
             f"stream consumer {lambda_name(d.stage, STREAM_FUNCTION)}: bisect on error,"
             f" {STREAM_FAILURE_HANDLING['MaximumRetryAttempts']} retries, records up to"
             f" {STREAM_FAILURE_HANDLING['MaximumRecordAgeInSeconds']} s old, failures to"
-            f" {dead_letter_queue_name(d.table_prefix)}"
+            f" {dead_letter_queue_name(d.table_prefix)}; submitted attempts only,"
+            f" {STREAM_SCALING['ParallelizationFactor']} batches a shard at once"
         ),
         _stream,
     ),
@@ -774,7 +878,7 @@ def _teardown(d: Deploy) -> int:
     tables = d.args.teardown
     if d.args.dry_run:
         print(
-            f"empty and delete {d.table_prefix}-static, delete {d.table_prefix}-waf,"
+            f"empty and delete {d.table_prefix}-static and {d.table_prefix}-exports, delete {d.table_prefix}-waf,"
             f" chalice delete --stage {d.stage}, {d.table_prefix}-monitoring"
         )
         print(
@@ -786,7 +890,12 @@ def _teardown(d: Deploy) -> int:
     cloudformation = d.client("cloudformation")
     from scripts import deploy_static
 
-    deploy_static.delete_site(cloudformation, d.client("s3"), f"{d.table_prefix}-static")
+    deploy_static.delete_bucket_stack(
+        cloudformation, d.client("s3"), f"{d.table_prefix}-static", "SiteBucketName"
+    )
+    deploy_static.delete_bucket_stack(
+        cloudformation, d.client("s3"), f"{d.table_prefix}-exports", "ExportsBucketName"
+    )
     cloudformation.delete_stack(StackName=f"{d.table_prefix}-waf")
     cloudformation.get_waiter("stack_delete_complete").wait(StackName=f"{d.table_prefix}-waf")
     target = build_dir(d.stage, stage_config(d.config, d.stage, "arn:unused", d.table_prefix), d.table_prefix)
@@ -828,6 +937,11 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help=f"the WAF stack after chalice deploy (default: on for {', '.join(sorted(WAF_STAGES))})",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=os.environ.get("PUBLIC_BASE_URL"),
+        help="the site's public address (https://…/) for QR codes, share cards and verify links",
     )
     parser.add_argument(
         "--static",

@@ -15,7 +15,7 @@ from chalicelib.routes.web import BundleFile, Site, cdn_bundle, console_headers,
 
 # The API Gateway stage Chalice deploys to: the CDN's /api/* goes there, so the pages call "api/…".
 API_BASE = "api/"
-PAGE_PATHS = ["/", "/index.html", "/embed.html", "/admin", "/admin.html"]
+PAGE_PATHS = ["/", "/index.html", "/embed.html", "/admin", "/admin.html", "/share.png"]
 
 
 def stack_parameters(name_prefix: str, rest_api_url: str, origin_secret: str) -> dict[str, str]:
@@ -44,10 +44,19 @@ def upload_requests(bucket: str, files: list[BundleFile]) -> list[dict[str, Any]
     ]
 
 
-def publish(s3: Any, cloudfront: Any, bucket: str, distribution_id: str, site: Site, reference: str) -> int:
+def publish(
+    s3: Any,
+    cloudfront: Any,
+    bucket: str,
+    distribution_id: str,
+    site: Site,
+    reference: str,
+    public_url: str | None = None,
+) -> int:
     """Upload the bundle and invalidate the pages; assets are versioned by their hash, so old
     ones stay for pages still cached in browsers. Returns the number of files uploaded."""
-    requests = upload_requests(bucket, cdn_bundle(site, API_BASE))
+    public_base = public_url.rstrip("/") + "/" if public_url else None
+    requests = upload_requests(bucket, cdn_bundle(site, API_BASE, public_base))
     for request in requests:
         s3.put_object(**request)
     cloudfront.create_invalidation(
@@ -60,13 +69,14 @@ def publish(s3: Any, cloudfront: Any, bucket: str, distribution_id: str, site: S
     return len(requests)
 
 
-def delete_site(cloudformation: Any, s3: Any, stack: str) -> None:
-    """Teardown: a bucket must be empty before CloudFormation can delete it."""
+def delete_bucket_stack(cloudformation: Any, s3: Any, stack: str, bucket_output: str) -> None:
+    """Teardown of a stack that holds a bucket (the site's, the exports'): the bucket must be
+    empty before CloudFormation can delete it."""
     try:
         outputs = cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
     except cloudformation.exceptions.ClientError:
         return  # never deployed (--no-static)
-    bucket = next((o["OutputValue"] for o in outputs if o["OutputKey"] == "SiteBucketName"), None)
+    bucket = next((o["OutputValue"] for o in outputs if o["OutputKey"] == bucket_output), None)
     if bucket:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]

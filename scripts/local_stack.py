@@ -96,6 +96,8 @@ def stack_environment(options: StackOptions, base: Mapping[str, str] | None = No
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
     # Text messages (phone codes) go to a file locally, never to a real phone.
     env.setdefault("SMS_LOG_PATH", str(options.log_dir.parent / "sms.log"))
+    # Large Excel exports (issue 11) go to a folder, behind the same interface as S3.
+    env.setdefault("EXPORT_DIR", str(options.log_dir.parent / "exports"))
     env.update(
         {
             "DYNAMODB_ENDPOINT": f"http://127.0.0.1:{options.ddb_port}",

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         sqs,
         boto3.client("dynamodbstreams", region_name=args.region),
         queue_url,
-        lambda records: count_submissions(records, services.repository, services.clock),
+        lambda records: count_submissions(records, services.repository),
         dry_run=args.dry_run,
         drop_expired=args.drop_expired,
     )

@@ -22,8 +22,11 @@ def main() -> int:
         report = seed(Repository(), contest, questions, SystemClock().now_ms())
     except InvalidBank as error:
         for problem in error.errors:
-            print(f"row {problem.row} ({problem.question_id}): {problem.problem}", file=sys.stderr)
-        print("question bank refused: nothing was loaded", file=sys.stderr)
+            print(
+                f"row {problem.row} ({problem.question_id}) {problem.column}: {problem.message}",
+                file=sys.stderr,
+            )
+        print("question bank refused: nothing was loaded (make check-bank names the files)", file=sys.stderr)
         return 1
     print(
         f"seed: contest {'created' if report.contest_created else 'kept'}, "

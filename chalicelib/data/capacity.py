@@ -5,8 +5,10 @@ Off unless ``DDB_CAPACITY_LOG`` names a file. Then ``Connection.dispatch`` asks 
 table, read and write units as reported). A transaction is also counted by AWS's rule, since
 DynamoDB Local reports 2 units for any transaction: 2 write units per item per KB (rounded up),
 the size of a Put taken from its attributes, an Update or a ConditionCheck taken as 1 KB (the
-counters the stream handler updates are far below 1 KB). ``benchmarks/attempt_cost.py`` reads
-the file. Several processes (``chalice local`` and the local event driver) may append to it.
+counters the stream handler updates are far below 1 KB). A BatchGetItem is counted at least
+by AWS's rule for items under 4 KB, found or not (DynamoDB Local reports only those found).
+``benchmarks/attempt_cost.py`` and ``benchmarks/attempt_units.py`` read the file. Several
+processes (``chalice local`` and the local event driver) may append to it.
 """
 
 from __future__ import annotations
@@ -77,12 +79,25 @@ def entry(operation_name: str, operation_kwargs: dict, data: dict | None) -> dic
         "wru": write,
         "reported": consumed,
     }
+    if operation_name == "BatchGetItem":
+        line["rru"] = max(read, _batch_get_units(operation_kwargs, data or {}))
     if operation_name == "TransactWriteItems":
         items = operation_kwargs.get("TransactItems", [])
         line["items"] = len(items)
         line["wru"] = float(sum(2 * _transaction_item_kb(item) for item in items))
         line["rru"] = 0.0
     return line
+
+
+def _batch_get_units(operation_kwargs: dict, data: dict) -> float:
+    """A BatchGetItem by AWS's rule: every key read costs at least 1 unit (0.5 eventually
+    consistent), found or not; DynamoDB Local reports only the items it found."""
+    unprocessed = data.get("UnprocessedKeys") or {}
+    units = 0.0
+    for table, request in (operation_kwargs.get("RequestItems") or {}).items():
+        keys = len(request.get("Keys", [])) - len((unprocessed.get(table) or {}).get("Keys", []))
+        units += keys * (1.0 if request.get("ConsistentRead") else 0.5)
+    return units
 
 
 def _transaction_tables(operation_kwargs: dict) -> str:

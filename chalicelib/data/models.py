@@ -105,6 +105,10 @@ class ResultsModel(Model):
 
 
 class QuestionModel(Model):
+    """One version of a question, never changed once written (question bank: versions).
+    Version 1 of a seeded question is at its id; later versions and questions made by
+    organizers at "<id>#v<n>#<token>". Which version is current is the manifest's word."""
+
     Meta = _meta("questions")
     contest_id = UnicodeAttribute(hash_key=True)
     question_id = UnicodeAttribute(range_key=True)
@@ -113,6 +117,36 @@ class QuestionModel(Model):
     options = JSONAttribute()  # [{"text": str, "correct": bool}] in source order
     source = UnicodeAttribute(default="")
     updated_at = NumberAttribute(default=0)
+    # question bank: versions, kinds, exclusion groups (absent on items of the first bank)
+    kind = UnicodeAttribute(null=True)
+    exclusion_group = UnicodeAttribute(null=True)
+    related_document_ids = JSONAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+
+class BankManifestModel(Model):
+    """The bank's one switch (question bank: versions): for every question its state and the
+    keys of its versions, in order. Organizers' changes write new version items first and
+    then this item, conditioned on its revision, so a reader never sees half an import."""
+
+    Meta = _meta("questions")
+    contest_id = UnicodeAttribute(hash_key=True)
+    question_id = UnicodeAttribute(range_key=True)  # "!bank": sorts before every question id
+    revision = NumberAttribute(default=0)
+    entries = JSONAttribute(default=dict)  # {question_id: {"state": str, "keys": [item key, ...]}}
+    updated_at = NumberAttribute(default=0)
+    updated_by = UnicodeAttribute(default="")
+
+
+class ParticipantsByUnitIndex(GlobalSecondaryIndex):
+    """Registrations of a unit (participation: who registered with no roster entry). Keys,
+    generation and state only: about 100 bytes an item, so a ward's list is a few reads."""
+
+    class Meta:
+        index_name = "by_unit"
+        projection = IncludeProjection(["generation", "state"])
+
+    unit_id = UnicodeAttribute(hash_key=True)
 
 
 class ParticipantModel(Model):
@@ -137,6 +171,7 @@ class ParticipantModel(Model):
     released_reason = UnicodeAttribute(null=True)
     released_by = UnicodeAttribute(null=True)
     released_at = NumberAttribute(null=True)
+    by_unit = ParticipantsByUnitIndex()
 
 
 class OpenAttemptsIndex(GlobalSecondaryIndex):
@@ -222,9 +257,10 @@ class AttemptSaveModel(Model):
 
 
 class StatsModel(Model):
-    """Counters kept by the stream handler, per round (``pk`` = round id) or for the whole
-    contest (``pk`` = ``CONTEST``): ``UNIT#u`` totals, ``PERSON#p`` bests, ``BEST#nnn``
-    distribution, and ``SEEN#attempt`` idempotency marks (expiring)."""
+    """The stats table's items of the earlier layout, still read: per round (``pk`` = round id)
+    or for the whole contest (``pk`` = ``CONTEST``), ``UNIT#u`` totals, ``PERSON#p`` bests,
+    ``BEST#nnn`` distribution, ``SEEN#attempt`` marks (expiring). The stream handler now writes
+    sharded items with per-unit attribute names no model declares: chalicelib/data/counters.py."""
 
     Meta = _meta("stats")
     pk = UnicodeAttribute(hash_key=True)
@@ -283,3 +319,28 @@ class AuditModel(Model):
     action = UnicodeAttribute()
     target = UnicodeAttribute(default="")
     details = JSONAttribute(default=dict)
+
+
+# --- participation (issue 11): rosters of organizations ---------------------------------------
+
+
+class RosterModel(Model):
+    """Rosters (staff lists) of the organizations of a unit, in one table (docs/participation.md):
+    ``UNIT#<unit>`` / ``ROSTER#<roster>`` the roster itself, ``UNIT#<unit>`` /
+    ``ENTRY#<roster>#<person_key>`` its people, ``PERSON#<person_key>`` / ``MEMBER`` the roster a
+    person is on (one roster per person). ``person_key`` is the keyed hash of the CCCD."""
+
+    Meta = _meta("rosters")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute(null=True)
+    people = NumberAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    full_name = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    last4 = UnicodeAttribute(null=True)
+    row = NumberAttribute(null=True)
+    unit_id = UnicodeAttribute(null=True)
+    roster_id = UnicodeAttribute(null=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
@@ -17,6 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.data.counters import StatsCounters
 from chalicelib.data.models import (
     AttemptModel,
     AttemptSaveModel,
@@ -27,20 +28,18 @@ from chalicelib.data.models import (
     LimitModel,
     OrganizerModel,
     ParticipantModel,
-    QuestionModel,
     ResultsModel,
     RoundModel,
     StatsModel,
 )
-from chalicelib.domain.quiz import Question
+from chalicelib.domain.counting import Submission
 from chalicelib.domain.ranking import (
     LevelQuery,
     RoundCounters,
     SubmittedAttempt,
-    UnitCounters,
-    submission_delta,
 )
 from chalicelib.domain.tokens import generation_id, split_generation
+from chalicelib.settings import get_settings
 
 CONTEST_SK = "CONTEST"
 DISQUALIFIED_PREFIX = "DISQ#"
@@ -49,13 +48,9 @@ ROUND_PREFIX = "ROUND#"
 RESULTS_PREFIX = "RESULTS#"
 RANKING_PREFIX = "RANKING#"
 UNIT_PREFIX = "UNIT#"
-SEEN_PREFIX = "SEEN#"
-PERSON_PREFIX = "PERSON#"
 BEST_PREFIX = "BEST#"
 HOUR_PREFIX = "HOUR#"
 CONTEST_STATS = "CONTEST"
-SEEN_MARK_SECONDS = 400 * 86400
-MAX_COUNTER_TRIES = 8
 
 
 def _generation_sk(prefix: str, round_id: str, closed_at: int) -> str:
@@ -494,35 +489,7 @@ class Repository:
         )
         return sorted((_record(DisqualificationRecord, d) for d in found), key=lambda d: d.participant_id)
 
-    # --- questions ----------------------------------------------------------------------
-
-    def list_questions(self, contest_id: str) -> list[Question]:
-        """One Query on the contest's partition (no scan): the bank is small and cached."""
-        return [
-            Question(
-                id=q.question_id,
-                document_id=q.document_id,
-                text=q.text,
-                options=tuple(o["text"] for o in q.options),
-                correct_index=next(i for i, o in enumerate(q.options) if o["correct"]),
-                source=q.source,
-            )
-            for q in QuestionModel.query(contest_id)
-        ]
-
-    def put_question_if_absent(self, contest_id: str, question: Question, now_ms: int) -> bool:
-        item = QuestionModel(
-            contest_id,
-            question.id,
-            document_id=question.document_id,
-            text=question.text,
-            options=[
-                {"text": t, "correct": i == question.correct_index} for i, t in enumerate(question.options)
-            ],
-            source=question.source,
-            updated_at=now_ms,
-        )
-        return self._put_if_absent(item, QuestionModel.contest_id)
+    # --- questions: chalicelib/data/bank_store.py (versions and the bank's manifest) --------
 
     # --- participants -----------------------------------------------------------------
 
@@ -1005,99 +972,25 @@ class Repository:
 
     # --- live statistics (kept by the stream handler) ----------------------------------------
 
-    def count_submission_once(
-        self,
-        round_id: str,
-        unit_id: str,
-        attempt_id: str,
-        participant_id: str,
-        correct: int,
-        submitted_at: int,
-        now_ms: int,
-    ) -> bool:
-        """Apply one newly submitted attempt to the counters exactly once: the idempotency
-        mark, the unit's totals, the person's best and the score distribution commit in one
-        transaction, conditioned on the person's best read just before (optimistic: a
-        concurrent change makes it read again). False when the attempt was counted already."""
-        for _ in range(MAX_COUNTER_TRIES):
-            person = self._stats_item(round_id, PERSON_PREFIX + participant_id)
-            known_in_contest = self._stats_item(CONTEST_STATS, PERSON_PREFIX + participant_id) is not None
-            previous = None if person is None or person.best is None else int(person.best)
-            delta = submission_delta(unit_id, correct, previous)
-            try:
-                with TransactWrite(connection=self._transaction_connection) as transaction:
-                    transaction.save(
-                        StatsModel(
-                            round_id, SEEN_PREFIX + attempt_id, expires_at=now_ms // 1000 + SEEN_MARK_SECONDS
-                        ),
-                        condition=StatsModel.pk.does_not_exist(),
-                    )
-                    unit_actions = [StatsModel.attempts.add(1)]
-                    if delta.new_person:
-                        unit_actions.append(StatsModel.participants.add(1))
-                    if delta.best_sum_delta:
-                        unit_actions.append(StatsModel.best_sum.add(delta.best_sum_delta))
-                    transaction.update(StatsModel(round_id, UNIT_PREFIX + unit_id), actions=unit_actions)
-                    transaction.update(
-                        StatsModel(round_id, f"{HOUR_PREFIX}{unit_id}#{submitted_at // 3_600_000}"),
-                        actions=[StatsModel.attempts.add(1)],
-                    )
-                    if delta.new_best is not None:
-                        transaction.update(
-                            StatsModel(round_id, PERSON_PREFIX + participant_id),
-                            actions=[StatsModel.best.set(delta.new_best), StatsModel.unit_id.set(unit_id)],
-                            condition=(
-                                StatsModel.best.does_not_exist()
-                                if previous is None
-                                else StatsModel.best == previous
-                            ),
-                        )
-                        transaction.update(
-                            StatsModel(round_id, f"{BEST_PREFIX}{delta.new_best:03d}"),
-                            actions=[StatsModel.people.add(1)],
-                        )
-                        if delta.old_best is not None:
-                            transaction.update(
-                                StatsModel(round_id, f"{BEST_PREFIX}{delta.old_best:03d}"),
-                                actions=[StatsModel.people.add(-1)],
-                            )
-                    if not known_in_contest:
-                        transaction.save(
-                            StatsModel(CONTEST_STATS, PERSON_PREFIX + participant_id, unit_id=unit_id),
-                            condition=StatsModel.pk.does_not_exist(),
-                        )
-                        transaction.update(
-                            StatsModel(CONTEST_STATS, UNIT_PREFIX + unit_id),
-                            actions=[StatsModel.participants.add(1)],
-                        )
-            except TransactWriteError as error:
-                reasons = getattr(error, "cancellation_reasons", None) or []
-                if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-                    return False  # the mark exists: this attempt was counted before
-                if any(
-                    r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict")
-                    for r in reasons
-                ):
-                    continue  # someone moved the person's best meanwhile: read again
-                raise
-            return True
-        raise RuntimeError(f"counters of {attempt_id} still conflicting after {MAX_COUNTER_TRIES} tries")
+    # Issue 12 (counters without a hot partition): counting per stream batch and the sums over
+    # the sharded counters live in chalicelib/data/counters.py.
+
+    def count_submissions_once(self, submissions: Sequence[Submission]) -> tuple[int, int]:
+        """Count a stream batch's newly submitted attempts exactly once: (counted now, repeated)."""
+        return self._counters.count(submissions)
 
     def round_counters(self, round_id: str) -> RoundCounters:
-        units, distribution = {}, {}
-        for item in StatsModel.query(round_id, consistent_read=True):
-            if item.sk.startswith(UNIT_PREFIX):
-                units[item.sk[len(UNIT_PREFIX) :]] = UnitCounters(
-                    int(item.attempts), int(item.participants), int(item.best_sum)
-                )
-            elif item.sk.startswith(BEST_PREFIX) and int(item.people):
-                distribution[int(item.sk[len(BEST_PREFIX) :])] = int(item.people)
-        return RoundCounters(dict(sorted(units.items())), dict(sorted(distribution.items())))
+        legacy = [
+            item
+            for prefix in (BEST_PREFIX, UNIT_PREFIX)
+            for item in StatsModel.query(round_id, StatsModel.sk.startswith(prefix), consistent_read=True)
+        ]
+        return self._counters.round_counters(round_id, legacy)
 
     def attempts_per_hour(self, round_id: str, unit_ids: Iterable[str]) -> dict[int, int]:
         """{epoch hour: submitted attempts} of these units (the stream's hourly counters)."""
         wanted = set(unit_ids)
-        hours: dict[int, int] = defaultdict(int)
+        hours: dict[int, int] = defaultdict(int, self._counters.attempts_per_hour(round_id, wanted))
         for item in StatsModel.query(round_id, StatsModel.sk.startswith(HOUR_PREFIX), consistent_read=True):
             unit_id, _, hour = item.sk[len(HOUR_PREFIX) :].rpartition("#")
             if unit_id in wanted and hour.isdigit():
@@ -1106,19 +999,30 @@ class Repository:
 
     def contest_participants(self) -> dict[str, int]:
         """Distinct people per unit over the whole contest."""
-        return {
-            item.sk[len(UNIT_PREFIX) :]: int(item.participants)
-            for item in StatsModel.query(
-                CONTEST_STATS, StatsModel.sk.startswith(UNIT_PREFIX), consistent_read=True
-            )
-        }
+        people: dict[str, int] = defaultdict(int, self._counters.contest_participants())
+        for item in StatsModel.query(
+            CONTEST_STATS, StatsModel.sk.startswith(UNIT_PREFIX), consistent_read=True
+        ):
+            people[item.sk[len(UNIT_PREFIX) :]] += int(item.participants)
+        return dict(people)
 
-    @staticmethod
-    def _stats_item(pk: str, sk: str) -> StatsModel | None:
-        try:
-            return StatsModel.get(pk, sk, consistent_read=True)
-        except StatsModel.DoesNotExist:
-            return None
+    def round_people(self, round_id: str) -> dict[str, tuple[str, int]]:
+        """{participant: (unit, best score)} of everyone counted in the round."""
+        return self._counters.round_people(round_id)
+
+    def contest_people(self) -> dict[str, str]:
+        """{participant: unit} of everyone counted in any round."""
+        return self._counters.contest_people()
+
+    @cached_property
+    def _counters(self) -> StatsCounters:
+        settings = get_settings()
+        return StatsCounters(
+            connection=self._transaction_connection,
+            table_name=StatsModel.Meta.table_name,
+            counter_shards=settings.stats_counter_shards,
+            person_shards=settings.stats_person_shards,
+        )
 
     @cached_property
     def _transaction_connection(self) -> Connection:

@@ -55,7 +55,7 @@ class PrizeReview:
             attempt = attempts.get(entry.attempt_id)
             choices = (
                 quiz.chosen_source_indexes(
-                    [(q, order) for q, order in attempt.layout],
+                    quiz.parse_layout(attempt.layout),
                     attempt.answers,
                     secret=self._settings.token_secret,
                     attempt_id=attempt.attempt_id,

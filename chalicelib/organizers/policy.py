@@ -27,16 +27,30 @@ ACTIONS = (
     "ranking.decide",
     "stats.read",
     "questions.read",
+    "questions.manage",  # question bank: create, edit, retire, import
     "exclusions.manage",
     "audit.read",
     "accounts.manage",
     "participants.release",
+    # participation and exports (issue 11)
+    "rosters.manage",
+    "participation.read",
+    "exports.read",
+    # certificates (issue 11): the committee prints them
+    "certificates.read",
 )
 
 POLICY: dict[str, dict[str, str]] = {
     "admin": {action: "all" for action in ACTIONS},
-    "unit_organizer": {"stats.read": "unit", "participants.release": "unit"},
-    "editor": {"questions.read": "all"},
+    "unit_organizer": {
+        "stats.read": "unit",
+        "participants.release": "unit",
+        # participation and exports (issue 11): its own unit's rosters, report and files
+        "rosters.manage": "unit",
+        "participation.read": "unit",
+        "exports.read": "unit",
+    },
+    "editor": {"questions.read": "all", "questions.manage": "all"},
     "viewer": {"stats.read": "all"},
 }
 

@@ -146,14 +146,7 @@ def _after_decision(round_id: str, record) -> dict:
     }
 
 
-# --- bank, exclusions, participants, audit -------------------------------------------------------
-
-
-@admin_routes.route("/admin/questions", methods=["GET"])
-@api
-def questions():
-    _actor("questions.read")
-    return get_services().admin.list_questions()
+# --- exclusions, participants, audit (the question bank: chalicelib/bank/routes.py) -------------
 
 
 @admin_routes.route("/admin/exclusions", methods=["GET"])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib.artefacts.sharing import SHARE_IMAGE, PublicBases, public_bases, with_absolute_share_urls
+from chalicelib.container import get_services
 from chalicelib.errors import ContestError
 from chalicelib.settings import ConfigurationError, Settings, get_settings
 
@@ -237,19 +239,26 @@ class BundleFile:
     cache_control: str
 
 
-def cdn_bundle(site: Site, api_base: str) -> list[BundleFile]:
+def cdn_bundle(site: Site, api_base: str, public_base: str | None = None) -> list[BundleFile]:
     """Exactly what this module serves, as files for the CDN (``scripts/deploy_static.py``):
-    the pages, told where the API is (``api_base``), revalidated on every visit; each asset
-    under its versioned name, cached for ever, and under its plain name, briefly. The CDN's
-    function maps ``/``, ``/?embed=1`` and ``/admin`` to the three pages."""
+    the pages, told where the API is (``api_base``) and, with ``public_base``, carrying the
+    share card's absolute addresses, revalidated on every visit; each asset under its
+    versioned name, cached for ever, and under its plain name, briefly; the share card's
+    picture. The CDN's function maps ``/``, ``/?embed=1`` and ``/admin`` to the three pages."""
 
-    def page(key: str, asset: Asset) -> BundleFile:
+    def page(key: str, asset: Asset, *, shared: bool = False) -> BundleFile:
         if API_BASE_META not in asset.body:
             raise RuntimeError(f"{asset.name} has no {API_BASE_META}")
         body = asset.body.replace(API_BASE_META, f'<meta name="api-base" content="{api_base}">', 1)
+        if shared and public_base:
+            body = with_absolute_share_urls(body, PublicBases(public_base, public_base + api_base))
         return BundleFile(key, body.encode(), asset.content_type, REVALIDATE)
 
-    files = [page("index.html", site.index[False]), page("embed.html", site.index[True])]
+    files = [
+        page("index.html", site.index[False], shared=True),
+        page("embed.html", site.index[True], shared=True),
+        BundleFile("share.png", SHARE_IMAGE.read_bytes(), "image/png", SHORT),
+    ]
     if site.console is not None:
         files.append(page("admin.html", site.console))
     for asset in site.assets.values():
@@ -296,7 +305,10 @@ def index_page() -> Response:
         location = path.rsplit("/", 1)[-1] + "/"
         return Response(body="", status_code=301, headers={**page_headers(), "Location": location})
     embed = (request.query_params or {}).get("embed") == "1"
-    return _respond(get_site().index[embed], REVALIDATE)
+    page = get_site().index[embed]
+    # The share card's picture and address must be absolute for Zalo and Facebook (issue 11).
+    shared = with_absolute_share_urls(page.body, public_bases(request, get_services().settings))
+    return _respond(Asset(page.name, shared, page.content_type), REVALIDATE)
 
 
 @web_routes.route("/admin", methods=["GET"])

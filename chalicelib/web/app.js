@@ -316,6 +316,25 @@
       }
       copy();
     };
+    // Fetched with its own Accept header: API Gateway returns a file as bytes only when the
+    // request's first Accept type is the file's, which a browser's navigation never is.
+    const posterStatus = h('p', { class: 'hint', role: 'status' });
+    const downloadPoster = async (e) => {
+      e.preventDefault();
+      posterStatus.textContent = '';
+      try {
+        const res = await fetch(window.scCommon.apiUrl('poster.pdf'), { headers: { Accept: 'application/pdf' } });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const href = URL.createObjectURL(await res.blob());
+        const a = h('a', { href, download: 'ap-phich-cuoc-thi.pdf' });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(href), 60000);
+      } catch (err) {
+        posterStatus.textContent = 'Chưa tải được áp phích. Vui lòng thử lại.';
+      }
+    };
     // Drawn by the server (segno): the address it encodes is the page's public one.
     const qr = h('img', { src: window.scCommon.apiUrl('qr.svg'), alt: 'Mã QR mở trang cuộc thi', width: 198, height: 198 });
     return h('section', { class: 'card share', 'aria-labelledby': 'h-share' },
@@ -328,7 +347,8 @@
             h('button', { type: 'button', class: 'btn primary', onclick: share }, 'Chia sẻ'),
             h('button', { type: 'button', class: 'btn', onclick: copy }, 'Sao chép liên kết')),
           status,
-          h('p', null, h('a', { href: window.scCommon.apiUrl('poster.pdf') }, 'Tải áp phích để in và dán bảng tin (PDF, khổ A4)'))),
+          h('p', null, h('a', { href: window.scCommon.apiUrl('poster.pdf'), onclick: downloadPoster }, 'Tải áp phích để in và dán bảng tin (PDF, khổ A4)')),
+          posterStatus),
         h('figure', { class: 'qr' }, qr, h('figcaption', null, 'Quét mã QR bằng camera điện thoại để mở trang thi.'))));
   }
 

@@ -33,7 +33,7 @@
   const ROLE_HINTS = {
     admin: 'toàn quyền',
     unit_organizer: 'số liệu của phường, xã mình; trả lại CCCD',
-    editor: 'xem ngân hàng câu hỏi',
+    editor: 'xem, soạn, sửa và nhập câu hỏi',
     viewer: 'xem số liệu mọi phường, xã',
   };
   const PERMISSION_NAMES = {
@@ -44,6 +44,7 @@
     'ranking.read': 'Xem bảng xếp hạng',
     'ranking.decide': 'Loại khỏi xét giải',
     'questions.read': 'Xem ngân hàng câu hỏi',
+    'questions.manage': 'Soạn, sửa, nhập câu hỏi', // question bank (issue 10)
     'exclusions.manage': 'Quản lý danh sách không được dự thi',
     'participants.release': 'Trả lại CCCD cho người chủ thẻ',
     'accounts.manage': 'Quản lý tài khoản',
@@ -121,18 +122,39 @@
     if (res.status === 401 && code === 'UNAUTHORIZED') expire();
     return error;
   }
+  // API Gateway sends a file as bytes only when the first Accept type is a binary one.
+  const FILE_TYPES = {
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    pdf: 'application/pdf',
+  };
   async function download(path, filename) {
+    const accept = FILE_TYPES[filename.split('.').pop()] || '*/*';
     let res;
     try {
-      res = await fetch(window.scCommon.apiUrl(path), { headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store' });
+      res = await fetch(window.scCommon.apiUrl(path), { headers: { Authorization: `Bearer ${session.token}`, Accept: `${accept}, application/json` }, cache: 'no-store' });
     } catch (e) { throw new window.scCommon.ApiError('NETWORK', MSG.NETWORK, 0); }
     if (!res.ok) throw await fileError(res);
+    if (res.status === 202) { await downloadWhenReady(await res.json()); return; } // Excel exports (issue 11)
     const url = URL.createObjectURL(await res.blob());
     const a = h('a', { href: url, download: filename });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+  // Excel exports (issue 11): a file too large for one response is built in the background
+  // (202 {export_id, status}); ask for its status until it is ready, then follow its
+  // short-lived link (an S3 address in AWS, a signed local one otherwise).
+  async function downloadWhenReady(job) {
+    for (let i = 0; job.status === 'pending' && i < 150; i += 1) {
+      await sleep(2000);
+      job = await call('GET', `admin/exports/${enc(job.export_id)}`);
+    }
+    if (job.status !== 'ready') throw new window.scCommon.ApiError('EXPORT_PENDING', 'Tệp chưa tạo xong; hãy thử lại sau ít phút.', 0);
+    const a = h('a', { href: /^https?:/.test(job.url) ? job.url : window.scCommon.apiUrl(job.url) });
+    document.body.append(a);
+    a.click();
+    a.remove();
   }
   async function upload(method, path, file) {
     const type = file.type || (file.name.endsWith('.csv') ? 'text/csv'
@@ -1356,8 +1378,9 @@
     'organizer.login_locked': 'Đăng nhập khi đang bị khoá',
     'organizer.logout': 'Đăng xuất',
     'organizer.password_changed': 'Đổi mật khẩu',
+    'certificates.print': 'Tải giấy chứng nhận để in', // certificates (issue 11)
   };
-  const ACTION_GROUPS = [['round.', 'Tuần thi (mọi thao tác)'], ['organizer.', 'Tài khoản và đăng nhập'], ['exclusions.', 'Danh sách không được dự thi'], ['participant.', 'Người dự thi']];
+  const ACTION_GROUPS = [['round.', 'Tuần thi (mọi thao tác)'], ['organizer.', 'Tài khoản và đăng nhập'], ['exclusions.', 'Danh sách không được dự thi'], ['participant.', 'Người dự thi'], ['certificates.', 'Giấy chứng nhận']];
 
   function auditDetails(event) {
     const d = event.details || {};
@@ -1381,6 +1404,8 @@
       added: (v) => (v.length ? `Thêm: ${v.join(', ')}` : null),
       removed: (v) => (v.length ? `Xoá: ${v.join(', ')}` : null),
       generation: () => null,
+      code: (v) => `Mã xác minh: ${v}`, // certificates (issue 11)
+      certificates: (v) => `Số giấy: ${fmtNumber(v)}`,
     };
     Object.entries(d).forEach(([key, v]) => {
       if (key === 'before' || key === 'after' || v == null) return;

@@ -1,5 +1,5 @@
 """API tests: the Chalice app through ``chalice.test.Client`` over moto, with tables
-built from infra/tables.json and the real contest data seeded."""
+built from infra/tables.json, the real contest and a small bank of test questions seeded."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from chalicelib.seeding import load_source, seed
 from chalicelib.settings import get_settings
 from infra.table_specs import create_tables
 from tests.altcha_solver import solve
+from tests.bank_factory import synthetic_bank
 
 ROUND1_OPEN = parse_iso("2021-12-15T10:00:00+07:00")
 ADMIN = {"Authorization": "Bearer " + get_settings().admin_token}
@@ -137,8 +138,9 @@ def api() -> Iterator[ApiHarness]:
             model._connection = None  # PynamoDB caches its client; rebuild it inside moto
         create_tables(boto3.client("dynamodb"), get_settings().table_prefix)
         clock = FixedClock(ROUND1_OPEN)
-        contest, questions = load_source()
-        seed(Repository(), contest, questions, clock.now_ms())
+        contest, _questions = load_source()
+        # question bank (issue 10): a small bank of its own, whatever question_data holds
+        seed(Repository(), contest, synthetic_bank(contest), clock.now_ms())
         services = build_services(clock=clock)
         use_services(services)
         from app import app

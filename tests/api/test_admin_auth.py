@@ -24,6 +24,9 @@ def concrete(path: str) -> str:
         path.replace("{round_id}", "r1")
         .replace("{username}", "bantochuc")
         .replace("{national_id}", "019085100000")
+        .replace("{question_id}", "nd-63-2010-t01")  # question bank (issue 10)
+        .replace("{unit_id}", "mo-che")  # participation (issue 11): the unit organizer's own unit
+        .replace("{file_name}", "ABCD-EFGH-JKMN.pdf")  # certificates (issue 11)
     )
 
 

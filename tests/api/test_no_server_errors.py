@@ -45,6 +45,24 @@ ROUTES = [
     ("post", "/admin/rounds/{id}/disqualifications"),
     ("delete", "/admin/rounds/r1/disqualifications/{id}"),
     ("delete", "/admin/participants/{id}"),
+    # certificates (issue 11)
+    ("get", "/certificates/{id}"),
+    ("get", "/verify/{id}"),
+    ("get", "/admin/rounds/{id}/certificates"),
+    ("get", "/admin/rounds/r1/certificates/{id}"),
+    # participation and exports (issue 11; roster files: test_participation.py)
+    ("delete", "/admin/units/mo-che/rosters/{id}"),
+    ("get", "/admin/units/{id}/participation"),
+    ("get", "/admin/units/{id}/participants.xlsx"),
+    ("get", "/admin/rounds/{id}/exports/ranking.xlsx"),
+    ("get", "/admin/exports/{id}"),
+    ("get", "/exports/{id}"),
+    # question bank (issue 10; import files: test_bank_api.py)
+    ("post", "/admin/questions"),
+    ("get", "/admin/questions/{id}"),
+    ("put", "/admin/questions/{id}"),
+    ("put", "/admin/questions/nd-63-2010-t01"),
+    ("post", "/admin/questions/{id}/retire"),
 ]
 
 

@@ -29,12 +29,39 @@ ROUTE_ACTIONS = {
     ("/admin/rounds/{round_id}/disqualifications", "POST"): "ranking.decide",
     ("/admin/rounds/{round_id}/disqualifications/{national_id}", "DELETE"): "ranking.decide",
     ("/admin/questions", "GET"): "questions.read",
+    # question bank (issue 10)
+    ("/admin/questions", "POST"): "questions.manage",
+    ("/admin/questions/{question_id}", "GET"): "questions.read",
+    ("/admin/questions/{question_id}", "PUT"): "questions.manage",
+    ("/admin/questions/{question_id}/retire", "POST"): "questions.manage",
+    ("/admin/questions/import", "POST"): "questions.manage",
+    ("/admin/questions/template.csv", "GET"): "questions.manage",
+    ("/admin/questions/template.xlsx", "GET"): "questions.manage",
+    ("/admin/questions/export.xlsx", "GET"): "questions.read",
+    ("/admin/rounds/{round_id}/item-statistics", "GET"): "questions.read",  # question bank, item 5
+    ("/admin/rounds/{round_id}/item-statistics.xlsx", "GET"): "questions.read",
     ("/admin/exclusions", "GET"): "exclusions.manage",
     ("/admin/exclusions", "PUT"): "exclusions.manage",
     ("/admin/exclusions", "POST"): "exclusions.manage",
     ("/admin/exclusions/{national_id}", "DELETE"): "exclusions.manage",
     ("/admin/participants/{national_id}", "DELETE"): "participants.release",
     ("/admin/audit", "GET"): "audit.read",
+    # participation and exports (issue 11)
+    ("/admin/units/{unit_id}/rosters/{roster_id}", "PUT"): "rosters.manage",
+    ("/admin/units/{unit_id}/rosters/{roster_id}", "DELETE"): "rosters.manage",
+    ("/admin/units/{unit_id}/rosters", "GET"): "rosters.manage",
+    ("/admin/units/{unit_id}/participation", "GET"): "participation.read",
+    ("/admin/units/{unit_id}/participation.xlsx", "GET"): "exports.read",
+    ("/admin/units/{unit_id}/participants.xlsx", "GET"): "exports.read",
+    ("/admin/rounds/{round_id}/exports/ranking.xlsx", "GET"): "exports.read",
+    ("/admin/rounds/{round_id}/exports/collective.xlsx", "GET"): "exports.read",
+    ("/admin/rounds/{round_id}/exports/units.xlsx", "GET"): "exports.read",
+    ("/admin/audit.xlsx", "GET"): "audit.read",
+    ("/admin/exports/{export_id}", "GET"): None,
+    # certificates (issue 11)
+    ("/admin/rounds/{round_id}/certificates", "GET"): "certificates.read",
+    ("/admin/rounds/{round_id}/certificates.pdf", "GET"): "certificates.read",
+    ("/admin/rounds/{round_id}/certificates/{file_name}", "GET"): "certificates.read",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -26,7 +27,7 @@ def _start(api, token, round_id="r1"):
 def _correct_answers(api, attempt):
     """What a perfect participant would answer, computed server-side for the test."""
     bank = api.services.catalog.bank().by_id
-    layout = [(q["id"], None) for q in attempt["questions"]]
+    layout = [(q["id"], [], 1) for q in attempt["questions"]]
     return quiz.correct_option_ids(
         layout, bank, secret=api.services.settings.token_secret, attempt_id=attempt["attempt_id"]
     )
@@ -114,15 +115,16 @@ def test_sign_in_with_national_id_and_phone_in_any_format(api):
     assert unknown.json_body["error"]["code"] == "INVALID_CREDENTIALS"
 
 
-def test_attempt_has_twenty_questions_over_the_documents_and_hides_the_answers(api):
+def test_attempt_has_twenty_questions_by_the_blueprint_and_hides_the_answers(api):
     _, token = _register(api)
     response = _start(api, token)
     assert response.status_code == 201
     attempt = response.json_body
     assert len(attempt["questions"]) == 20
     assert len({q["id"] for q in attempt["questions"]}) == 20
-    documents = {api.services.catalog.bank().by_id[q["id"]].document_id for q in attempt["questions"]}
-    assert len(documents) == 11
+    documents = Counter(api.services.catalog.bank().by_id[q["id"]].document_id for q in attempt["questions"])
+    assert documents["nd-63-2010"] == 4  # question bank (issue 10): the contest's blueprint
+    assert sum(documents[d] for d in ("qd-402-2021", "ctr-10-2021", "kh-178-2021", "da-2173-2021")) == 1
     raw = json.dumps(attempt)
     assert "correct" not in raw
     assert attempt["deadline_at"] == "2021-12-15T10:20:00+07:00"

@@ -24,7 +24,7 @@ def _join(api, **overrides):
 
 def _answers(api, attempt, how_many_correct):
     bank = api.services.catalog.bank().by_id
-    layout = [(q["id"], None) for q in attempt["questions"]]
+    layout = [(q["id"], [], 1) for q in attempt["questions"]]
     correct = quiz.correct_option_ids(
         layout, bank, secret=api.services.settings.token_secret, attempt_id=attempt["attempt_id"]
     )

@@ -225,7 +225,10 @@ def test_qr_code_opens_the_contest_page(stack, page, tmp_path):
     # GIVEN the landing page WHEN its QR code is scanned
     page.goto(stack.base_url)
     picture = tmp_path / "qr.png"
-    page.locator(".qr svg").screenshot(path=str(picture))
+    qr = page.locator(".qr img")  # drawn by the server (segno, GET qr.svg)
+    expect(qr).to_have_js_property("complete", True)
+    page.wait_for_function("document.querySelector('.qr img').naturalWidth > 0")
+    qr.screenshot(path=str(picture))
     decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(picture)], capture_output=True, text=True)
     # THEN it gives the contest page's address
     assert decoded.stdout.strip() == stack.base_url

@@ -113,7 +113,7 @@ def test_the_stack_deploys_on_moto_and_cloudwatch_takes_every_alarm(monkeypatch)
         assert subscription["Endpoint"] == "ops@example.org" and subscription["Protocol"] == "email"
         logs = boto3.client("logs", region_name=REGION)
         groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/songcong-contest-prod")["logGroups"]
-        assert {g["retentionInDays"] for g in groups} == {90} and len(groups) == 4
+        assert {g["retentionInDays"] for g in groups} == {90} and len(groups) == len(FUNCTION_ACCESS)
 
         # moto's CloudFormation makes no alarms: each one goes through CloudWatch's API instead,
         # which validates its shape (metric math, extended statistics, missing data).

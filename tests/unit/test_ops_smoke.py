@@ -129,7 +129,9 @@ def test_the_deploy_fails_loudly_when_the_smoke_test_fails(stage, monkeypatch, c
             return {"Parameter": {"Value": ADMIN}}
 
     d = deploy.Deploy(
-        args=type("Args", (), {"stage": "prod", "region": "ap-southeast-1", "no_smoke_test": False})(),
+        args=type(
+            "Args", (), {"stage": "prod", "region": "ap-southeast-1", "no_smoke_test": False, "static": False}
+        )(),
         config={},
         table_prefix="songcong-prod",
         deployed={"resources": [{"resource_type": "rest_api", "rest_api_id": "x", "rest_api_url": url}]},
@@ -138,3 +140,15 @@ def test_the_deploy_fails_loudly_when_the_smoke_test_fails(stage, monkeypatch, c
     monkeypatch.setattr(deploy, "schedule_ran_recently", lambda cloudwatch, lambda_client, stage: always)
     with pytest.raises(SystemExit, match="SMOKE TEST FAILED"):
         deploy.STEPS[-1].run(d)
+
+
+def test_behind_the_cdn_the_page_and_the_api_are_checked_through_it(stage):
+    # GIVEN a stage whose site (the CDN) is at the root and the API under /api/
+    api_url = stage()
+    site = api_url.removesuffix("api/")
+    # THEN the page and GET /api/contest through the site pass
+    assert smoke_test(api_url, ADMIN, http_get, always, site_url=site) == []
+    # AND a site that does not serve the page fails, by name
+    broken = stage({"/"})
+    failures = smoke_test(broken, ADMIN, http_get, always, site_url=broken.removesuffix("api/"))
+    assert any(f.startswith("the page") for f in failures)

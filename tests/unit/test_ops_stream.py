@@ -9,9 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.clock import FixedClock
 from chalicelib.stream import count_submissions
-from scripts.deploy import STREAM_FAILURE_HANDLING, configure_stream_failures, lambda_name
+from scripts.deploy import STREAM_FAILURE_HANDLING, STREAM_SCALING, configure_stream_failures, lambda_name
 from scripts.replay_dlq import batch_info, read_range, replay
 
 REGION = "ap-southeast-1"
@@ -99,6 +98,11 @@ def test_the_stream_consumer_gets_bisect_retries_record_age_and_the_dead_letter_
     assert mapping["MaximumRecordAgeInSeconds"] == 6 * 3600
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": dlq_arn}}
     assert mapping["BatchSize"] == 100
+    # Issue 12: submitted attempts only, 4 batches a shard at once, batches filled for up to 1 s
+    assert mapping["ParallelizationFactor"] == STREAM_SCALING["ParallelizationFactor"] == 4
+    assert mapping["MaximumBatchingWindowInSeconds"] == 1
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"NewImage": {"status": {"S": ["submitted"]}}}}
 
 
 def test_a_stream_consumer_without_a_mapping_fails_the_deploy(aws):
@@ -111,16 +115,15 @@ def test_a_stream_consumer_without_a_mapping_fails_the_deploy(aws):
 
 
 class CountingRepository:
-    """count_submission_once as the real one behaves: each attempt counted at most once."""
+    """count_submissions_once as the real one behaves: each attempt counted at most once."""
 
     def __init__(self):
         self.counted: set[str] = set()
 
-    def count_submission_once(self, round_id, unit_id, attempt_id, *rest) -> bool:
-        if attempt_id in self.counted:
-            return False
-        self.counted.add(attempt_id)
-        return True
+    def count_submissions_once(self, submissions) -> tuple[int, int]:
+        fresh = {s.attempt_id for s in submissions} - self.counted
+        self.counted |= fresh
+        return len(fresh), len(submissions) - len(fresh)
 
 
 def test_replay_reads_the_range_back_and_counts_each_attempt_once(aws):
@@ -131,10 +134,9 @@ def test_replay_reads_the_range_back_and_counts_each_attempt_once(aws):
     sqs.send_message(QueueUrl=queue_url, MessageBody=dlq_message(streams, stream_arn, 1, 3))
     repository = CountingRepository()
     repository.counted.add("a1")  # counted before the batch failed on a later record
-    clock = FixedClock(1_700_000_000_000)
 
     def count(records):
-        return count_submissions(records, repository, clock)
+        return count_submissions(records, repository)
 
     totals = replay(sqs, streams, queue_url, count)
 

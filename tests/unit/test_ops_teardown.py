@@ -53,14 +53,17 @@ def test_once_keeps_the_tables_twice_removes_their_stack(cloudformation):
 def test_dry_run_says_what_a_teardown_removes(capsys, times, tables_line):
     assert main(["--stage", "dev", "--dry-run", *["--teardown"] * times]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "delete songcong-dev-waf, chalice delete --stage dev, songcong-dev-monitoring"
+    assert out[0] == (
+        "empty and delete songcong-dev-static and songcong-dev-exports, delete songcong-dev-waf,"
+        " chalice delete --stage dev, songcong-dev-monitoring"
+    )
     assert out[1].startswith(tables_line)
 
 
 def test_dry_run_plan_has_every_step_in_order(capsys):
     assert main(["--stage", "prod", "--dry-run", "--alarm-email", "ops@example.org"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" ", 1)[0] for line in lines] == [f"{i}." for i in range(1, 10)]
+    assert [line.split(" ", 1)[0] for line in lines] == [f"{i}." for i in range(1, 11)]
     text = "\n".join(lines)
     for expected in (
         "infra/tables.json",
@@ -68,6 +71,7 @@ def test_dry_run_plan_has_every_step_in_order(capsys):
         "ops@example.org",
         "SecureString",
         "bisect",
+        "infra/static.json",
     ):
         assert expected in text, expected
-    assert lines[-1].startswith("9. smoke test")
+    assert lines[-1].startswith("10. smoke test")

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.counting import CounterDeltas, PersonState, Submission, plan_batch
 from chalicelib.domain.ranking import (
     DEFAULT_COLLECTIVE_CRITERIA,
     LevelQuery,
@@ -455,6 +456,58 @@ def test_stream_increments_in_any_order_with_repeats_equal_a_full_recount(attemp
     assert {k: v for k, v in sorted(state["dist"].items()) if v} == recount.best_scores
     assert recount.attempts == len(attempts)
     assert recount.participants == len({a.participant_id for a in attempts})
+
+
+# Issue 12: the stream handler counts a whole batch at once (domain.counting.plan_batch); the
+# storage side of the same property is tests/unit/test_stream_counting.py.
+def _apply_batch(state: dict, batch: list[SubmittedAttempt], rng) -> None:
+    """Plan a batch against the stored people, then commit the plans one person at a time
+    (each commit atomic, as a transaction is); a failure may stop it after any commit, and the
+    event source mapping retries the batch or bisects it."""
+    submissions = [Submission("r", a.unit_id, a.attempt_id, a.participant_id, a.correct, 0) for a in batch]
+    plans, _ = plan_batch(
+        submissions,
+        {("r", s.participant_id): state["people"].get(s.participant_id) for s in submissions},
+        set(),
+    )
+    fails_after = rng.randrange(len(plans) + 1) if rng.random() < 0.3 else None
+    for done, plan in enumerate(plans):
+        if done == fails_after:
+            if len(batch) > 1 and rng.random() < 0.5:
+                _apply_batch(state, batch[: len(batch) // 2], rng)
+                _apply_batch(state, batch[len(batch) // 2 :], rng)
+            else:
+                _apply_batch(state, batch, rng)
+            return
+        counted = plan.previous.counted if plan.previous else frozenset()
+        state["people"][plan.participant_id] = PersonState(plan.unit_id, plan.best, counted | set(plan.added))
+        state["deltas"].add(plan.deltas)
+
+
+@settings(max_examples=100, deadline=None)
+@given(round_attempts(), st.integers(1, 30), st.randoms(use_true_random=False))
+def test_stream_batches_with_repeats_retries_and_partial_failures_equal_a_full_recount(
+    attempts, batch_size, rng
+) -> None:
+    # GIVEN each person in one unit, the stream delivering every submitted attempt in any
+    # order, some twice, in batches
+    attempts = [replace(a, unit_id=UNITS[int(a.participant_id[1:]) % 4]) for a in attempts]
+    deliveries = attempts + [a for a in attempts if rng.random() < 0.3]
+    rng.shuffle(deliveries)
+    state: dict = {"people": {}, "deltas": CounterDeltas()}
+    # WHEN each batch is planned and committed, failing part-way now and then
+    for start in range(0, len(deliveries), batch_size):
+        _apply_batch(state, deliveries[start : start + batch_size], rng)
+    # THEN the counters are those of a full recount
+    recount = counters_from_attempts(attempts)
+    units = {
+        u: UnitCounters(c["attempts"], c["people"], c["best_sum"])
+        for (_, u), c in state["deltas"].units.items()
+    }
+    assert dict(sorted(units.items())) == recount.units
+    assert {s: n for (_, s), n in sorted(state["deltas"].best_scores.items()) if n} == recount.best_scores
+    people = Counter(a.unit_id for a in {a.participant_id: a for a in attempts}.values())
+    assert {u: n for u, n in state["deltas"].contest_people.items() if n} == dict(people)
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.artefacts.sharing import SHARE_IMAGE
 from chalicelib.routes import web
 from chalicelib.settings import load_settings
 from scripts import deploy_static
@@ -48,7 +49,19 @@ def test_the_bucket_holds_every_file_the_local_server_serves_with_the_same_bytes
         assert uploaded.body.decode() == page.body.replace(
             web.API_BASE_META, '<meta name="api-base" content="api/">'
         )
+    # AND the share card's picture, as the API serves it at /share.png
+    picture = files.pop("share.png")
+    assert picture.body == SHARE_IMAGE.read_bytes() and picture.content_type == "image/png"
     assert files == {}  # nothing else
+
+
+def test_behind_the_cdn_the_share_card_has_absolute_addresses_on_the_site():
+    site = web.Site(web.WEB_DIR)
+    files = {f.key: f for f in web.cdn_bundle(site, "api/", "https://thi.songcong.gov.vn/")}
+    page = files["index.html"].body.decode()
+    assert '<meta property="og:url" content="https://thi.songcong.gov.vn/">' in page
+    # the picture is the bucket's own file: a crawler gets bytes whatever it accepts
+    assert '<meta property="og:image" content="https://thi.songcong.gov.vn/share.png">' in page
 
 
 def test_every_servable_file_of_the_web_folder_is_in_the_bundle(site):
@@ -135,6 +148,7 @@ def test_the_api_is_under_api_and_only_contest_is_cached_at_most_60_seconds():
         ("/index.html", {"embed": {"value": "0"}}, "/index.html"),
         ("/admin", {}, "/admin.html"),
         ("/static/app.0123456789.js", {}, "/static/app.0123456789.js"),
+        ("/poster.pdf", {}, "/poster.pdf"),
     ],
 )
 def test_the_cloudfront_function_maps_the_pages(uri, query, expected):
@@ -223,3 +237,23 @@ def test_the_cdn_sends_the_origin_secret_to_the_api_and_the_waf_blocks_requests_
     for rule in rules[1:]:
         rate = rule["Statement"]["RateBasedStatement"]
         assert rate["ForwardedIPConfig"]["Fn::If"][1]["HeaderName"] == "X-Viewer-Ip"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function")
+def test_the_poster_is_asked_for_as_a_pdf_whatever_the_browser_accepts():
+    code = TEMPLATE["Resources"]["PageRewrite"]["Properties"]["FunctionCode"]
+    event = {
+        "request": {
+            "uri": "/poster.pdf",
+            "querystring": {},
+            "headers": {"accept": {"value": "text/html,*/*"}},
+        },
+        "viewer": {"ip": "203.0.113.7"},
+    }
+    out = subprocess.run(
+        ["node", "-e", f"{code}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out)["headers"]["accept"] == {"value": "application/pdf"}

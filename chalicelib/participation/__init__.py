@@ -1,0 +1,1 @@
+"""Participation tracking: rosters of the organizations of a unit and who on them took part."""
