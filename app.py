@@ -41,6 +41,7 @@ def build_export(event, context):
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="close-and-rank-rounds")
 def close_and_rank_rounds(event):
     logger.info("close-and-rank", extra={"done": get_services().lifecycle.close_and_rank_due()})
+    logger.info("item-statistics", extra={"kept": get_services().item_statistics.keep_closed_rounds()})
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="publish-results")

@@ -41,13 +41,25 @@ class ItemStatisticsService:
         round_record = self._catalog.snapshot(fresh=True).round(round_id)
         if round_record.state in OPEN_STATES:
             raise ContestError("ROUND_STILL_OPEN", 409)
-        kept = store.get_report(self._settings.contest_id, round_id)
+        return self._kept_or_computed(round_record)[0]
+
+    def _kept_or_computed(self, round_record) -> tuple[dict, bool]:
+        """The kept report of a closed round, computed and kept first when it has none (or one
+        from before the round was closed again); True when it was computed now."""
+        kept = store.get_report(self._settings.contest_id, round_record.round_id)
         if kept is not None and kept.get("closed_at") == round_record.closed_at:
-            return kept
-        report = self.compute(round_id)
+            return kept, False
+        report = self.compute(round_record.round_id)
         report["closed_at"] = round_record.closed_at
-        store.put_report(self._settings.contest_id, round_id, report, self._clock.now_ms())
-        return report
+        store.put_report(self._settings.contest_id, round_record.round_id, report, self._clock.now_ms())
+        return report, True
+
+    def keep_closed_rounds(self) -> list[str]:
+        """Compute and keep the report of every closed round that has none yet (the schedule
+        after closing and ranking: a round of 100,000 attempts takes longer than an API
+        request may). The rounds computed."""
+        rounds = self._catalog.snapshot(fresh=True).rounds.values()
+        return [r.round_id for r in rounds if r.state not in OPEN_STATES and self._kept_or_computed(r)[1]]
 
     def compute(self, round_id: str) -> dict:
         bank = self._catalog.bank()

@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from chalicelib.data import item_statistics as store
 from tests.api.conftest import ADMIN
 from tests.api.test_round_lifecycle import CLOSES, _fire, _join, _submit
 
@@ -25,7 +26,12 @@ def test_statistics_wait_for_the_close_then_count_every_submitted_attempt(api):
     # WHEN the round has closed
     api.clock.set(CLOSES + 31_000)
     _fire(api, "close-and-rank-rounds")
+    # THEN the schedule has already kept the report (a round of 100,000 attempts takes longer
+    # than an API request may), and the console reads it
+    kept = store.get_report(api.services.settings.contest_id, "r1")
+    assert kept is not None and kept["attempts"] == 3
     report = api.get(PATH, headers=ADMIN).json_body
+    assert report["computed_at"] == kept["computed_at"]
     # THEN every submitted attempt counts, each drawn question once per attempt that showed it
     assert report["attempts"] == 3
     drawn = {item["question_id"]: item["drawn"] for item in report["items"]}

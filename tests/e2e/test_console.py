@@ -516,7 +516,7 @@ def test_unit_organizer_sees_only_its_own_wards_figures(console_stack, tabs):
     tab = tabs()
     console_sign_in(tab, stack, *UNIT_ORGANIZER)
     # THEN its navigation holds only what its role permits
-    assert console_nav_labels(tab) == ["Tổng quan", "Người dự thi", "Cá nhân"]
+    assert console_nav_labels(tab) == ["Tổng quan", "Người dự thi", "Tham gia", "Xuất Excel", "Cá nhân"]
     expect(tab.get_by_text("Bạn xem số liệu của Phường Mỏ Chè.")).to_be_visible()
     tab.get_by_label("Tuần thi", exact=True).select_option("r1")
     # AND its dashboard shows its own ward only
@@ -608,6 +608,7 @@ def test_exclusion_list_add_and_remove_with_reason_and_automatic_entries(console
     # AND the organizer tied to a CCCD reads why they may not take part
     other = tabs()
     console_sign_in(other, stack, "bien.soan", "mat-khau-bien-1")
+    console_go(other, "Cá nhân")  # an editor starts on the question bank
     expect(other.locator(".note-warn")).to_have_text(EXCLUDED_NOTE)
 
 
