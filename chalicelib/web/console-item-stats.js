@@ -24,7 +24,10 @@
 
   async function view({ isCurrent, param }) {
     const contest = await loadContest();
-    const closed = contest.rounds.filter((r) => !['scheduled', 'open'].includes(r.status));
+    // The latest round already ranked or published; else the latest whose time is up (the
+    // schedule closes it within minutes: until then the server says so).
+    const done = contest.rounds.filter((r) => ['ranked', 'published'].includes(r.status));
+    const closed = done.length ? done : contest.rounds.filter((r) => !['scheduled', 'open'].includes(r.status));
     if (!isCurrent()) return;
     const roundId = param || (closed.length ? closed[closed.length - 1].id : null);
     const picker = h('select', { id: 'item-stats-round', onchange: (e) => go(`thong-ke-cau-hoi/${e.target.value}`) },

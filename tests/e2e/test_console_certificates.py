@@ -134,3 +134,37 @@ def test_the_participant_page_downloads_the_poster_whose_qr_code_is_the_page(pub
     assert poster.value.suggested_filename == "ap-phich-cuoc-thi.pdf"
     text = " ".join(_pdf_text(poster.value.path())[0].split())
     assert "Tìm hiểu công tác cải cách hành chính" in text and published_stack.base_url in text
+
+
+def test_the_item_statistics_of_the_closed_round_on_a_phone(browser, published_stack):
+    # (question bank, item 5: the same closed round, so the same stack)
+    # GIVEN the admin signed in on a phone (CSP bypassed so that axe-core can be injected)
+    context = browser.new_context(
+        viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True, bypass_csp=True
+    )
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    console_sign_in(tab, published_stack, *CONSOLE_ADMIN)
+    # WHEN they open the item statistics
+    console_go(tab, "Thống kê câu hỏi")
+    # THEN the closed round's report: one attempt, its 20 questions, each drawn once
+    expect(tab.get_by_role("heading", name="Thống kê câu hỏi", exact=True)).to_be_visible()
+    expect(tab.get_by_text("1 lượt thi đã nộp, 20 câu hỏi đã ra")).to_be_visible()
+    rows = tab.get_by_role("table", name="Thống kê từng câu").locator("tbody tr")
+    expect(rows).to_have_count(20)
+    expect(tab.get_by_role("heading", name="Câu cần xem lại trước (0)")).to_be_visible()  # under 20 draws
+    assert not run_axe(tab), "axe-core on the item statistics"
+    screenshot(tab, "console-item-statistics")
+    # AND the Excel file comes down with a row per question
+    with tab.expect_download() as caught:
+        tab.get_by_role("button", name="Tải về Excel").click()
+    from openpyxl import load_workbook
+
+    assert caught.value.suggested_filename == "thong-ke-cau-hoi-r1.xlsx"
+    with open(caught.value.path(), "rb") as f:
+        sheet = load_workbook(io.BytesIO(f.read())).active
+    assert sheet.max_row == 21 and sheet["A1"].value == "Mã câu"
+    context.close()
+    assert not errors, errors
