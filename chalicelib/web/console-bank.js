@@ -7,7 +7,7 @@
 
   const C = window.scConsole;
   const {
-    h, call, download, upload, show, errorBox, table, busy, outcome, field, check, formAlert, showApiError,
+    h, call, downloadButton, upload, show, errorBox, table, busy, outcome, field, check, formAlert, showApiError,
     loadContest, fmtNumber, go, can, enc, dialog,
   } = C;
 
@@ -28,17 +28,6 @@
     return query ? `cau-hoi/${query}` : 'cau-hoi';
   };
 
-  function downloadButton(label, path, filename, status) {
-    const button = h('button', { type: 'button', class: 'btn' }, label);
-    button.addEventListener('click', () => busy(button, 'Đang tạo tệp…', async () => {
-      status.textContent = '';
-      try {
-        await download(path, filename);
-        status.textContent = `Đã tải ${filename}.`;
-      } catch (e) { status.textContent = e.message; }
-    }));
-    return button;
-  }
 
   // ---------- the list ----------
   async function viewBank({ isCurrent, param }) {

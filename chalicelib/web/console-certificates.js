@@ -5,21 +5,10 @@
   'use strict';
 
   const C = window.scConsole;
-  const { h, call, download, show, errorBox, table, busy, fmtNumber, loadContest, roundName, go } = C;
+  const { h, call, downloadButton, show, errorBox, table, fmtNumber, loadContest, roundName, go } = C;
 
   const KINDS = { individual: 'Giấy chứng nhận cá nhân', collective: 'Giấy khen tập thể' };
 
-  function downloadButton(label, path, filename, status, describedBy) {
-    const button = h('button', { type: 'button', class: 'btn', 'aria-describedby': describedBy || null }, label);
-    button.addEventListener('click', () => busy(button, 'Đang tạo tệp…', async () => {
-      status.textContent = '';
-      try {
-        await download(path, filename);
-        status.textContent = `Đã tải ${filename}.`;
-      } catch (e) { status.textContent = e.message; }
-    }));
-    return button;
-  }
 
   async function view({ isCurrent, param }) {
     const contest = await loadContest();

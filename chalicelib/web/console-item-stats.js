@@ -4,7 +4,7 @@
   'use strict';
 
   const C = window.scConsole;
-  const { h, call, download, show, errorBox, table, busy, fmtNumber, loadContest, roundName, go } = C;
+  const { h, call, downloadButton, show, errorBox, table, fmtNumber, loadContest, roundName, go } = C;
 
   const FLAGS = {
     too_easy: 'Quá dễ: trên 95% trả lời đúng',
@@ -48,11 +48,9 @@
     }
     if (!isCurrent()) return;
     const flagged = report.items.filter((i) => i.flags.length);
-    const excel = h('button', { type: 'button', class: 'btn' }, 'Tải về Excel');
-    excel.addEventListener('click', () => busy(excel, 'Đang tạo tệp…', async () => {
-      try { await download(`admin/rounds/${encodeURIComponent(roundId)}/item-statistics.xlsx`, `thong-ke-cau-hoi-${roundId}.xlsx`); } catch (e) { /* shown by the status line */ status.textContent = e.message; }
-    }));
     const status = h('p', { class: 'hint', role: 'status' });
+    const excel = downloadButton('Tải về Excel', `admin/rounds/${encodeURIComponent(roundId)}/item-statistics.xlsx`,
+      `thong-ke-cau-hoi-${roundId}.xlsx`, status);
     const rows = (items) => items.map((item) => [
       h('span', null, h('strong', null, item.question_id), item.version > 1 ? ` (phiên bản ${item.version})` : '', h('br'), item.text),
       fmtNumber(item.drawn),

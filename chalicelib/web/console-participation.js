@@ -8,7 +8,7 @@
 
   const C = window.scConsole;
   const {
-    h, call, download, upload, show, errorBox, table, busy, outcome, field, check, formAlert, showApiError,
+    h, call, download, downloadButton, upload, show, errorBox, table, busy, outcome, field, check, formAlert, showApiError,
     loadContest, unitName, roundName, loadCharts, fmtNumber, fmtDecimal, go, can, me, enc, dialog,
   } = C;
 
@@ -36,17 +36,6 @@
       contest.rounds.map((r) => h('option', { value: r.id, selected: r.id === current }, r.name)));
   }
 
-  function downloadButton(label, path, filename, status) {
-    const button = h('button', { type: 'button', class: 'btn' }, label);
-    button.addEventListener('click', () => busy(button, 'Đang tạo tệp…', async () => {
-      status.textContent = '';
-      try {
-        await download(path, filename);
-        status.textContent = `Đã tải ${filename}.`;
-      } catch (e) { status.textContent = e.message; }
-    }));
-    return button;
-  }
 
   // A bar of the share in % (a native <progress>: its role and value reach assistive technology).
   function shareBar(share, label) {

@@ -156,6 +156,18 @@
     a.click();
     a.remove();
   }
+  // A button that downloads a file and says in ``status`` (a live region) what happened.
+  function downloadButton(label, path, filename, status, describedBy) {
+    const button = h('button', { type: 'button', class: 'btn', 'aria-describedby': describedBy || null }, label);
+    button.addEventListener('click', () => busy(button, 'Đang tạo tệp…', async () => {
+      status.textContent = '';
+      try {
+        await download(path, filename);
+        status.textContent = `Đã tải ${filename}.`;
+      } catch (e) { status.textContent = e.message; }
+    }));
+    return button;
+  }
   async function upload(method, path, file) {
     const type = file.type || (file.name.endsWith('.csv') ? 'text/csv'
       : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
@@ -1546,7 +1558,7 @@
   // Screens in their own files (console-*.js, loaded after this one) add themselves through this
   // toolkit; "Cá nhân" stays the last entry of the navigation.
   window.scConsole = {
-    defineScreen, h, $, enc, call, api, can, download, upload, show, errorBox, go, table, dialog, field,
+    defineScreen, h, $, enc, call, api, can, download, downloadButton, upload, show, errorBox, go, table, dialog, field,
     check, clearErrors, focusField, formAlert, showApiError, busy, outcome, loadContest, unitName, unitShort,
     roundName, loadCharts, fmtDateTime, fmtShort, fmtNumber, fmtDecimal, fmtDuration, MSG,
     me: () => me,
