@@ -47,6 +47,7 @@ PHONE = {"width": 360, "height": 740}
 # check them on aws.amazon.com/pricing before quoting (docs/capacity.md).
 PRICES = {
     "api_request": 3.50 / 1e6,  # API Gateway REST API, first 333 million a month
+    "http_api_request": 1.00 / 1e6,  # API Gateway HTTP API, first 300 million a month
     "lambda_request": 0.20 / 1e6,
     "lambda_gb_second": 0.0000166667,
     "wru": 0.625 / 1e6,  # DynamoDB on-demand write request unit
@@ -56,6 +57,14 @@ PRICES = {
 LAMBDA_SECONDS = 0.06  # mean billed duration of a warm API call (measure in CloudWatch)
 STATIC_PREFIXES = ("/static/",)
 STATIC_PAGES = ("/", "/admin", "/favicon.ico")
+# API requests the CDN answers from its cache (infra/static.json): behind it, not API calls.
+EDGE_CACHED = ("GET /contest", "GET /qr.svg")
+# Where the page and the API run: (API price, pages and assets from CloudFront).
+DEPLOYMENTS = {
+    "pages from the API (REST API)": ("api_request", False),
+    "behind the CDN, REST API (--api rest)": ("api_request", True),
+    "behind the CDN, HTTP API (default)": ("http_api_request", True),
+}
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Step:
     wru: float = 0.0
     rru: float = 0.0
     calls: int = 0
+    shared_rru: float = 0.0  # refreshes of the caches a warm Lambda shares (contest, bank)
 
 
 class Recorder:
@@ -113,9 +123,12 @@ class Recorder:
                     continue
             for step in self.steps:
                 if step.started <= line["t"] <= (step.ended or float("inf")):
-                    step.wru += line["wru"]
-                    step.rru += line["rru"]
-                    step.calls += 1
+                    if line.get("shared"):
+                        step.shared_rru += line["rru"]
+                    else:
+                        step.wru += line["wru"]
+                        step.rru += line["rru"]
+                        step.calls += 1
                     break
 
 
@@ -195,6 +208,9 @@ def summarize(steps: list[Step], first_visit_steps: int) -> dict:
     def total(group: list[Step], attribute: str) -> float:
         return round(sum(getattr(s, attribute) for s in group), 1)
 
+    def edge_cached(group: list[Step]) -> int:
+        return sum(1 for s in group for path in s.api_paths if path in EDGE_CACHED)
+
     return {
         "steps": [
             {
@@ -203,44 +219,48 @@ def summarize(steps: list[Step], first_visit_steps: int) -> dict:
                 "api_requests": s.api,
                 "wru": round(s.wru, 1),
                 "rru": round(s.rru, 1),
+                "shared_rru": round(s.shared_rru, 1),
                 "dynamodb_calls": s.calls,
                 "api_paths": s.api_paths,
             }
             for s in steps
         ],
-        "first_visit": {
-            "static_requests": total(first, "static"),
-            "api_requests": total(first, "api"),
-            "wru": total(first, "wru"),
-            "rru": total(first, "rru"),
-        },
-        "first_attempt": {
-            "api_requests": total(attempt_steps, "api"),
-            "wru": total(attempt_steps, "wru"),
-            "rru": total(attempt_steps, "rru"),
-        },
-        "further_attempt": {
-            "static_requests": total(further, "static"),
-            "api_requests": total(further, "api"),
-            "wru": total(further, "wru"),
-            "rru": total(further, "rru"),
+        **{
+            label: {
+                "static_requests": total(group, "static"),
+                "api_requests": total(group, "api"),
+                "edge_cached_api_requests": edge_cached(group),
+                "wru": total(group, "wru"),
+                "rru": total(group, "rru"),
+                "shared_rru": total(group, "shared_rru"),
+            }
+            for label, group in (
+                ("first_visit", first),
+                ("first_attempt", attempt_steps),
+                ("further_attempt", further),
+            )
         },
     }
 
 
-def cost_per_100k(figures: dict, memory_mb: int, *, static_on_api: bool = True) -> dict:
-    """USD for 100,000 attempts, each with the API requests, units and static requests
-    given; one Lambda invocation per API request, plus one for the stream handler. Today the
-    page and its assets are served by the API (``static_on_api``); off it, by CloudFront."""
+def cost_per_100k(
+    figures: dict, memory_mb: int, *, api_price: str = "api_request", cdn: bool = False
+) -> dict:
+    """USD for 100,000 attempts, each with the API requests, own units and static requests
+    given; one Lambda invocation per API request, plus one for the stream handler. Without
+    the CDN the API serves the page and its assets too; behind it, CloudFront serves them and
+    answers the edge-cached API requests. The shared cache refreshes are left out: a warm
+    Lambda makes at most one each ``CONFIG_CACHE_SECONDS`` whoever it serves (cents a week)."""
     n = 100_000
     static = figures.get("static_requests", 0) * n
-    api = figures["api_requests"] * n + (static if static_on_api else 0)
+    cached = figures.get("edge_cached_api_requests", 0) * n if cdn else 0
+    api = figures["api_requests"] * n - cached + (0 if cdn else static)
     gb_seconds = (api + n) * LAMBDA_SECONDS * memory_mb / 1024
     parts = {
-        "api_gateway": api * PRICES["api_request"],
+        "api_gateway": api * PRICES[api_price],
         "lambda": (api + n) * PRICES["lambda_request"] + gb_seconds * PRICES["lambda_gb_second"],
         "dynamodb": figures["wru"] * n * PRICES["wru"] + figures["rru"] * n * PRICES["rru"],
-        "cdn": 0 if static_on_api else static * PRICES["cdn_request"],
+        "cdn": (static + cached) * PRICES["cdn_request"] if cdn else 0,
     }
     parts["total"] = sum(parts.values())
     return {name: round(value, 2) for name, value in parts.items()}
@@ -254,26 +274,27 @@ def main() -> None:
     args = parser.parse_args()
     steps, info = run(args.pace, args.pause)
     figures = summarize(steps, info["first_visit_steps"])
-    print(f"{'step':<28} {'static':>6} {'API':>4} {'WRU':>6} {'RRU':>6} {'calls':>5}  API requests")
+    print(
+        f"{'step':<28} {'static':>6} {'API':>4} {'WRU':>6} {'RRU':>6} {'shared':>6} {'calls':>5}  API requests"
+    )
     for row in figures["steps"]:
         paths = ", ".join(f"{n}× {p}" if n > 1 else p for p, n in _counted(row["api_paths"]))
         print(
             f"{row['step']:<28} {row['static_requests']:>6} {row['api_requests']:>4} {row['wru']:>6} "
-            f"{row['rru']:>6} {row['dynamodb_calls']:>5}  {paths}"
+            f"{row['rru']:>6} {row['shared_rru']:>6} {row['dynamodb_calls']:>5}  {paths}"
         )
+    print("(RRU: the request's own reads; shared: refreshes of the contest and bank caches of a warm Lambda)")
     for label in ("first_visit", "first_attempt", "further_attempt"):
         print(f"{label.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in figures[label].items()))
     figures["usd_per_100k"] = {}
     for label in ("first_visit", "further_attempt"):
-        for memory in (128, 512):
-            for on_api in (True, False):
-                usd = cost_per_100k(figures[label], memory, static_on_api=on_api)
-                where = "static on the API" if on_api else "static on CloudFront"
-                figures["usd_per_100k"][f"{label}@{memory}MB, {where}"] = usd
-                print(
-                    f"USD per 100,000 {label.replace('_', ' ')}s (Lambda {memory} MB, {where}): "
-                    + ", ".join(f"{k} {v:.2f}" for k, v in usd.items())
-                )
+        for where, (api_price, cdn) in DEPLOYMENTS.items():
+            usd = cost_per_100k(figures[label], 512, api_price=api_price, cdn=cdn)
+            figures["usd_per_100k"][f"{label}, {where}"] = usd
+            print(
+                f"USD per 100,000 {label.replace('_', ' ')}s (Lambda 512 MB, {where}): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in usd.items())
+            )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
 

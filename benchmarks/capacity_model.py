@@ -21,6 +21,7 @@ from dataclasses import dataclass
 # aws.amazon.com/pricing before quoting a customer.
 PRICES = {
     "api_gateway_rest_per_million": 3.50,
+    "api_gateway_http_per_million": 1.00,
     "lambda_per_million": 0.20,
     "lambda_per_gb_second": 0.0000166667,
     "dynamodb_wru_per_million": 0.625,
@@ -57,6 +58,7 @@ class Attempt:
     memory_mb: int
     stream_records_per_invocation: float
     static_requests: float
+    api_price: str = "api_gateway_http_per_million"  # infra/http_api.json; --api rest: the REST API
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def cost_of(attempts: float, a: Attempt) -> dict[str, float]:
     invocations = requests + attempts / a.stream_records_per_invocation
     gb_seconds = requests * (a.api_ms / 1000) * (a.memory_mb / 1024)
     return {
-        "API Gateway": requests / 1e6 * PRICES["api_gateway_rest_per_million"],
+        "API Gateway": requests / 1e6 * PRICES[a.api_price],
         "Lambda": invocations / 1e6 * PRICES["lambda_per_million"]
         + gb_seconds * PRICES["lambda_per_gb_second"],
         "DynamoDB": attempts
@@ -165,15 +167,18 @@ def money(x: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=float, default=5, help="API requests of a further attempt")
+    parser.add_argument("--requests", type=float, default=6, help="API requests of a further attempt")
     parser.add_argument("--first-visit-requests", type=float, default=9, help="API requests of a first visit")
-    parser.add_argument("--wru", type=float, default=12, help="write units an attempt, counting included")
-    parser.add_argument("--rru", type=float, default=4, help="read units an attempt")
+    parser.add_argument("--wru", type=float, default=13.1, help="write units an attempt, counting included")
+    parser.add_argument("--rru", type=float, default=3, help="read units an attempt")
+    parser.add_argument(
+        "--api", choices=("http", "rest"), default="http", help="API Gateway HTTP API (default) or REST API"
+    )
     parser.add_argument("--api-ms", type=float, default=60, help="a warm API call, ms")
     parser.add_argument("--submit-ms", type=float, default=120, help="a submit, ms")
     parser.add_argument("--memory-mb", type=int, default=512)
     parser.add_argument(
-        "--submit-wru", type=float, default=5, help="write units of a submit (its indexes included)"
+        "--submit-wru", type=float, default=4, help="write units of a submit (its indexes included)"
     )
     parser.add_argument("--board-shards", type=int, default=16)
     parser.add_argument("--counter-shards", type=int, default=16)
@@ -186,7 +191,10 @@ def main() -> int:
         further = measured["further_attempt"]
         args.requests, args.wru, args.rru = further["api_requests"], further["wru"], further["rru"]
         args.first_visit_requests = measured["first_visit"]["api_requests"]
-    further = Attempt(args.requests, args.wru, args.rru, args.api_ms, args.submit_ms, args.memory_mb, 10, 1)
+    api_price = f"api_gateway_{args.api}_per_million"
+    further = Attempt(
+        args.requests, args.wru, args.rru, args.api_ms, args.submit_ms, args.memory_mb, 10, 1, api_price
+    )
     first = Attempt(
         args.first_visit_requests,
         args.wru + 5,
@@ -196,11 +204,12 @@ def main() -> int:
         args.memory_mb,
         10,
         14,
+        api_price,
     )
     print(
         f"Inputs: further attempt {args.requests:g} API requests, {args.wru:g} WRU, {args.rru:g} RRU; first visit "
         f"{args.first_visit_requests:g} requests; warm call {args.api_ms:g} ms, submit {args.submit_ms:g} ms at "
-        f"{args.memory_mb} MB; prices: {PRICE_DATE}\n"
+        f"{args.memory_mb} MB; API Gateway {args.api.upper()} API; prices: {PRICE_DATE}\n"
     )
 
     print("100,000 attempts")

@@ -396,6 +396,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
             made.append(
                 attempt_model(
                     record,
+                    secret,
                     board_shard=ranking.board_shard(ROUND_ID, attempt_id, shards),
                     board_key=ranking.board_key(correct, prediction, duration, submitted, attempt_id),
                 )
@@ -433,7 +434,7 @@ def _run_with_tables(n: int, n_open: int, seed: int, workers: int) -> dict:
             prediction=prediction,
             saved_at=saved,
         )
-        return attempt_model(record, open_shard=ranking.board_shard(ROUND_ID, attempt_id, shards))
+        return attempt_model(record, secret, open_shard=ranking.board_shard(ROUND_ID, attempt_id, shards))
 
     # --- bulk load with batch writes from a few threads ---------------------------------------
     def write(model_class, chunk) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chalicelib.clock import Clock
+from chalicelib.data import capacity
 from chalicelib.data.bank_store import QuestionStore
 from chalicelib.data.repository import Repository, RoundRecord
 from chalicelib.domain import quiz
@@ -109,11 +110,12 @@ class Catalog:
     def snapshot(self, *, fresh: bool = False) -> ContestSnapshot:
         now = self._clock.now_ms()
         if fresh or self._snapshot is None or now - self._snapshot[0] > self._ttl_ms:
-            contest = self._repository.get_contest(self._contest_id)
-            if contest is None:
-                raise RuntimeError(f"contest {self._contest_id} is not seeded")
-            rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
-            excluded, released = self._repository.get_ineligible(self._contest_id)
+            with capacity.shared("contest snapshot"):
+                contest = self._repository.get_contest(self._contest_id)
+                if contest is None:
+                    raise RuntimeError(f"contest {self._contest_id} is not seeded")
+                rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
+                excluded, released = self._repository.get_ineligible(self._contest_id)
             self._snapshot = (now, ContestSnapshot(contest, rounds, frozenset(excluded), frozenset(released)))
         return self._snapshot[1]
 
@@ -123,12 +125,13 @@ class Catalog:
         is seen within the cache time and an import is seen whole or not at all."""
         now = self._clock.now_ms()
         if self._bank is None or now - self._bank[0] > BANK_CACHE_SECONDS * 1000:
-            manifest = self._questions.manifest(self._contest_id)
-            if self._bank is None or not manifest.revision or manifest.revision != self._bank[1].revision:
-                manifest, questions = self._questions.load(self._contest_id, manifest)
-                self._bank = (now, QuestionBank.of(questions, manifest.revision))
-            else:
-                self._bank = (now, self._bank[1])
+            with capacity.shared("question bank"):
+                manifest = self._questions.manifest(self._contest_id)
+                if self._bank is None or not manifest.revision or manifest.revision != self._bank[1].revision:
+                    manifest, questions = self._questions.load(self._contest_id, manifest)
+                    self._bank = (now, QuestionBank.of(questions, manifest.revision))
+                else:
+                    self._bank = (now, self._bank[1])
         return self._bank[1]
 
     def forget(self) -> None:

@@ -43,7 +43,7 @@ def build_services(
 ) -> Services:
     settings = settings or get_settings()
     clock = clock or SystemClock()
-    repository = Repository()
+    repository = Repository(settings.token_secret)
     catalog = Catalog(
         repository=repository,
         clock=clock,

@@ -68,10 +68,17 @@ class ItemStatisticsService:
         def responses() -> Iterator[list[Response]]:
             shards = ranking.board_shards(round_id, self._settings.attempt_shards)
             for attempt in store.submitted_attempts(shards):
-                layout = quiz.parse_layout(attempt.layout)
+                layout = attempt.layout
                 shown = bank.shown_questions(layout)
-                chosen = quiz.chosen_source_indexes(
-                    layout, attempt.answers, secret=self._settings.token_secret, attempt_id=attempt.attempt_id
+                chosen = (
+                    quiz.chosen_from_picks(layout, attempt.picks)
+                    if attempt.picks is not None
+                    else quiz.chosen_source_indexes(
+                        layout,
+                        attempt.answers,
+                        secret=self._settings.token_secret,
+                        attempt_id=attempt.attempt_id,
+                    )
                 )
                 counted["attempts"] += 1
                 yield [

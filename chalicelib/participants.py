@@ -158,6 +158,8 @@ class ParticipantService:
         body = require_object(body)
         answers = answers_field(body)
         prediction = prediction_field(body)
+        if answers:
+            self._refuse_answers_outside(attempt_id, answers)
         attempt = self._repository.get_attempt(
             owner, round_id, number, with_save=answers is None or prediction is None
         )

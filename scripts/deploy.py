@@ -1,8 +1,11 @@
 """Deploy a stage to AWS, in the steps of STEPS: the tables (infra/tables.json) and the
 monitoring stack (infra/monitoring.json: alarms, dashboard, log groups, the stream's dead-letter
 queue), the secrets in SSM Parameter Store, the seed, the Chalice app with one least-privilege
-role per function, API Gateway's refusals in our shape, the stream's failure handling, then
-(prod, or --waf) the WAF (infra/waf.json), and a smoke test that fails the deploy loudly.
+role per function, API Gateway's refusals in our shape, the HTTP API in front of the API's
+function (infra/http_api.json, generated from the routes by scripts/http_api.py; --api rest keeps
+the REST API as the CDN's origin), the stream's failure handling, then (prod, or --waf) the WAF
+(infra/waf.json: on the CloudFront distribution with --api http, on the REST API's stage with
+--api rest), the static site, and a smoke test that fails the deploy loudly.
 
 Secrets never enter git, the deploy folder or a template: TOKEN_SECRET and ADMIN_TOKEN are
 SecureString parameters /songcong/<stage>/token-secret and /songcong/<stage>/admin-token,
@@ -14,6 +17,7 @@ derived from it). Chalice's deployed-state files are copied back to ``.chalice/d
     .venv/bin/python scripts/deploy.py --stage prod --dry-run      # print the plan only
     .venv/bin/python scripts/deploy.py --stage dev --waf           # dev with the WAF (prod: --no-waf)
     .venv/bin/python scripts/deploy.py --stage dev --teardown      # the app stack; tables kept
+    .venv/bin/python scripts/deploy.py --stage prod --api rest     # the CDN's /api/ to the REST API
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ MIN_SECRET_LENGTH = 32
 # Stages that get the WAF (infra/waf.json: per-IP rate limits) unless --no-waf; others only with --waf.
 WAF_STAGES = frozenset({"prod"})
 WAF_LIMIT_PARAMETERS = {"waf_rate_limit": "RateLimit", "waf_sign_in_rate_limit": "SignInRateLimit"}
+# A CLOUDFRONT web ACL (the WAF of the distribution, --api http) must be made in us-east-1.
+CLOUDFRONT_WAF_REGION = "us-east-1"
 
 
 APP_NAME = "songcong-contest"
@@ -373,7 +379,13 @@ def deploy_stack(
     cloudformation: Any, stack: str, template_name: str, parameters: dict[str, str]
 ) -> dict[str, str]:
     """Create or update a CloudFormation stack from infra/<template_name>; its outputs."""
-    template = (ROOT / "infra" / template_name).read_text(encoding="utf-8")
+    # Compact: CloudFormation takes at most 51,200 bytes of TemplateBody (infra/monitoring.json
+    # is larger as the repository keeps it, for people to read).
+    template = json.dumps(
+        json.loads((ROOT / "infra" / template_name).read_text(encoding="utf-8")),
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     stack_parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]
     try:
         cloudformation.describe_stacks(StackName=stack)
@@ -407,6 +419,50 @@ def deploy_waf(
     if origin_secret:
         parameters.update({"BehindCdn": "true", "OriginSecret": origin_secret})
     return deploy_stack(cloudformation, f"{name_prefix}-waf", "waf.json", parameters)["WebAclArn"]
+
+
+def cdn_waf_parameters(name_prefix: str, limits: dict[str, int | None]) -> dict[str, str]:
+    """The parameters of infra/waf.json for the distribution (--api http): Scope CLOUDFRONT,
+    counting the viewer's own address (no X-Viewer-Ip, no origin-secret rule), no API stage."""
+    return {**waf_parameters(name_prefix, "", limits), "Scope": "CLOUDFRONT"}
+
+
+def deploy_cdn_waf(name_prefix: str, limits: dict[str, int | None]) -> str:
+    """The WAF stack <prefix>-cdn-waf in us-east-1 (a CLOUDFRONT web ACL must be made there);
+    its ARN, which the static step sets on the distribution (infra/static.json WebAclArn)."""
+    import boto3
+
+    cloudformation = boto3.client("cloudformation", region_name=CLOUDFRONT_WAF_REGION)
+    parameters = cdn_waf_parameters(name_prefix, limits)
+    return deploy_stack(cloudformation, f"{name_prefix}-cdn-waf", "waf.json", parameters)["WebAclArn"]
+
+
+def deployed_function_arn(deployed: dict[str, Any], function: str = API_FUNCTION) -> str:
+    """A function's ARN from Chalice's .chalice/deployed/<stage>.json: the lambda_function
+    resource of that name (the API's is api_handler), its lambda_arn."""
+    for resource in deployed.get("resources", []):
+        if resource.get("resource_type") == "lambda_function" and resource.get("name") == function:
+            return resource["lambda_arn"]
+    raise SystemExit(f"chalice deploy recorded no Lambda function {function}")
+
+
+def http_api_parameters(name_prefix: str, function_arn: str) -> dict[str, str]:
+    """infra/http_api.json's parameters; throttling and access logs keep the template's defaults."""
+    return {"NamePrefix": name_prefix, "FunctionArn": function_arn}
+
+
+def deploy_http_api(name_prefix: str, function_arn: str) -> dict[str, str]:
+    """The stack <prefix>-http-api in the function's region (an integration reaches a function of
+    its own region; Chalice's region may differ from --region); its outputs."""
+    import boto3
+
+    cloudformation = boto3.client("cloudformation", region_name=function_arn.split(":")[3])
+    return deploy_stack(
+        cloudformation,
+        f"{name_prefix}-http-api",
+        "http_api.json",
+        http_api_parameters(name_prefix, function_arn),
+    )
 
 
 # The stream consumer's event source mapping: Chalice does not expose these, so this step sets them.
@@ -692,6 +748,44 @@ def _gateway(d: Deploy) -> None:
     apply_gateway_responses(d.client("apigateway"), deployed_rest_api_id(d.deployed))
 
 
+def http_origin(args: argparse.Namespace) -> bool:
+    """Whether the CDN's /api/ goes to the HTTP API: --api http (the default) behind the CDN.
+    Without the static site there is no distribution to send it there: the REST API, as before."""
+    return bool(args.static) and args.api == "http"
+
+
+def _api_gateway(d: Deploy) -> None:
+    """The REST API's refusals in our shape (it stays, --api rest may use it), then the HTTP API."""
+    _gateway(d)
+    _http_api(d)
+
+
+def _http_api(d: Deploy) -> None:
+    if not http_origin(d.args):
+        print(_http_api_plan(d))
+        return
+    d.outputs.update(deploy_http_api(d.table_prefix, deployed_function_arn(d.deployed)))
+    print(f"HTTP API {d.outputs['HttpApiUrl']}")
+
+
+def _http_api_plan(d: Deploy) -> str:
+    if not d.args.static:
+        return "no HTTP API (--no-static: no distribution to send /api/ to it; the REST API serves)"
+    if d.args.api == "rest":
+        return f"no HTTP API (--api rest: the CDN's /api/ goes to the REST API; {d.table_prefix}-http-api, if made before, stays)"
+    return (
+        f"CloudFormation stack {d.table_prefix}-http-api from infra/http_api.json: an HTTP API (payload 1.0,"
+        f" stage {API_STAGE}) in front of {lambda_name(d.stage, API_FUNCTION)}, the CDN's origin for /api/"
+    )
+
+
+def _api_url(d: Deploy) -> str:
+    """The API's address the CDN and the smoke test use: the HTTP API's or the REST API's."""
+    if http_origin(d.args):
+        return d.outputs["HttpApiUrl"]
+    return next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")["rest_api_url"]
+
+
 def _stream(d: Deploy) -> None:
     configure_stream_failures(
         d.client("lambda"), lambda_name(d.stage, STREAM_FUNCTION), d.outputs["DeadLetterQueueArn"]
@@ -700,7 +794,10 @@ def _stream(d: Deploy) -> None:
 
 def _waf(d: Deploy) -> None:
     limits = {option: getattr(d.args, option) for option in WAF_LIMIT_PARAMETERS}
-    if waf_enabled(d.stage, d.args.waf):
+    if waf_enabled(d.stage, d.args.waf) and http_origin(d.args):
+        d.outputs["CdnWebAclArn"] = deploy_cdn_waf(d.table_prefix, limits)  # static sets it on the CDN
+        print(f"WAF web ACL {d.outputs['CdnWebAclArn']} (CLOUDFRONT, for the distribution)")
+    elif waf_enabled(d.stage, d.args.waf):
         stage_arn = api_stage_arn(d.deployed, d.args.region)
         origin_secret = _origin_secret(d) if d.args.static else None
         print(f"WAF web ACL {deploy_waf(d.table_prefix, stage_arn, limits, origin_secret)}")
@@ -711,7 +808,16 @@ def _waf(d: Deploy) -> None:
 def _waf_plan(d: Deploy) -> str:
     limits = {option: getattr(d.args, option) for option in WAF_LIMIT_PARAMETERS}
     if not waf_enabled(d.stage, d.args.waf):
-        return f"no WAF ({waf_off_reason(d.stage, d.args.waf)}); {d.table_prefix}-waf, if made before, stays"
+        stack = f"{d.table_prefix}-cdn-waf" if http_origin(d.args) else f"{d.table_prefix}-waf"
+        return f"no WAF ({waf_off_reason(d.stage, d.args.waf)}); {stack}, if made before, stays"
+    if http_origin(d.args):
+        shown = {**waf_limits(), **cdn_waf_parameters(d.table_prefix, limits)}
+        return (
+            f"CloudFormation stack {d.table_prefix}-cdn-waf from infra/waf.json in {CLOUDFRONT_WAF_REGION}:"
+            f" WAF web ACL (Scope CLOUDFRONT) for the distribution of {d.table_prefix}-static (an HTTP API"
+            f" takes none); per viewer IP and 5 minutes at most {shown['RateLimit']} requests,"
+            f" {shown['SignInRateLimit']} to sign-in and registration"
+        )
     stage_arn = f"arn:aws:apigateway:<region>::/restapis/<api-id>/stages/{API_STAGE}"
     shown = {**waf_limits(), **waf_parameters(d.table_prefix, stage_arn, limits)}
     return (
@@ -751,8 +857,9 @@ def _static(d: Deploy) -> None:
     if not d.args.static:
         print("no static site (--no-static): the API serves the pages itself")
         return
-    rest_api = next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")
-    parameters = deploy_static.stack_parameters(d.table_prefix, rest_api["rest_api_url"], _origin_secret(d))
+    parameters = deploy_static.stack_parameters(d.table_prefix, _api_url(d), _origin_secret(d))
+    # the WAF of the distribution (--api http), made by the WAF step; empty: none
+    parameters["WebAclArn"] = d.outputs.get("CdnWebAclArn", "")
     d.outputs.update(
         deploy_stack(d.client("cloudformation"), f"{d.table_prefix}-static", "static.json", parameters)
     )
@@ -777,13 +884,12 @@ def _smoke(d: Deploy) -> None:
     if d.args.no_smoke_test:
         print("smoke test skipped (--no-smoke-test)")
         return
-    rest_api = next(r for r in d.deployed["resources"] if r.get("resource_type") == "rest_api")
     ssm = d.client("ssm")
     admin_token = ssm.get_parameter(Name=secrets.parameter_name(d.stage, "ADMIN_TOKEN"), WithDecryption=True)[
         "Parameter"
     ]["Value"]
     failures = smoke_test(
-        rest_api["rest_api_url"],
+        _api_url(d),  # the CDN's origin: the HTTP API, or with --api rest the REST API
         admin_token,
         http_get,
         schedule_ran_recently(d.client("cloudwatch"), d.client("lambda"), d.stage),
@@ -826,7 +932,11 @@ STEPS: list[Step] = [
         _chalice,
     ),
     Step(
-        lambda d: f"API Gateway's own refusals get our error shape: {', '.join(GATEWAY_RESPONSES)}", _gateway
+        lambda d: (
+            f"API Gateway's own refusals get our error shape: {', '.join(GATEWAY_RESPONSES)}; then "
+            + _http_api_plan(d)
+        ),
+        _api_gateway,
     ),
     Step(
         lambda d: (
@@ -843,7 +953,8 @@ STEPS: list[Step] = [
         lambda d: (
             f"CloudFormation stack {d.table_prefix}-static from infra/static.json: the pages and their files"
             " (exactly what the local server serves) in a private S3 bucket behind CloudFront, /api/ to"
-            " API Gateway, GET /api/contest cached 60 s; pages invalidated"
+            f" {'the HTTP API' if http_origin(d.args) else 'the REST API'}, GET /api/contest cached 60 s;"
+            f" pages invalidated{'; the WAF on the distribution' if http_origin(d.args) and waf_enabled(d.stage, d.args.waf) else ''}"
             if d.args.static
             else "no static site (--no-static): the API serves the pages itself"
         ),
@@ -886,6 +997,10 @@ def _teardown(d: Deploy) -> int:
             if tables >= 2
             else f"{d.table_prefix}-tables kept (--teardown twice removes its stack)"
         )
+        print(
+            f"and, before chalice delete: {d.table_prefix}-cdn-waf ({CLOUDFRONT_WAF_REGION}) and"
+            f" {d.table_prefix}-http-api (the HTTP API)"
+        )
         return 0
     cloudformation = d.client("cloudformation")
     from scripts import deploy_static
@@ -896,8 +1011,14 @@ def _teardown(d: Deploy) -> int:
     deploy_static.delete_bucket_stack(
         cloudformation, d.client("s3"), f"{d.table_prefix}-exports", "ExportsBucketName"
     )
-    cloudformation.delete_stack(StackName=f"{d.table_prefix}-waf")
-    cloudformation.get_waiter("stack_delete_complete").wait(StackName=f"{d.table_prefix}-waf")
+    # after the distribution (which used the CDN's WAF) and before the function (the HTTP API's)
+    for client, stack in (
+        (d.client("cloudformation", CLOUDFRONT_WAF_REGION), f"{d.table_prefix}-cdn-waf"),
+        (cloudformation, f"{d.table_prefix}-waf"),
+        (cloudformation, f"{d.table_prefix}-http-api"),
+    ):
+        client.delete_stack(StackName=stack)  # a stack that does not exist: nothing happens
+        client.get_waiter("stack_delete_complete").wait(StackName=stack)
     target = build_dir(d.stage, stage_config(d.config, d.stage, "arn:unused", d.table_prefix), d.table_prefix)
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run(
@@ -948,6 +1069,13 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="pages from S3 behind CloudFront, the API JSON only (infra/static.json); --no-static: the API serves them",
+    )
+    parser.add_argument(
+        "--api",
+        choices=("http", "rest"),
+        default="http",
+        help="what the CDN's /api/ goes to: the HTTP API (infra/http_api.json, $1.00 a million requests;"
+        " the WAF on the distribution) or the REST API chalice makes ($3.50; the WAF on its stage)",
     )
     parser.add_argument(
         "--waf-rate-limit", type=int, metavar="N", help="requests/5 min/IP, all paths (infra/waf.json)"

@@ -18,6 +18,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 ENV_VARIABLE = "DDB_CAPACITY_LOG"
@@ -30,6 +33,19 @@ _NO_CAPACITY = {
     "CreateTable",
 }
 _installed = False
+# Calls made to refresh a cache that a warm Lambda shares among everyone it serves: logged with
+# this label, so a benchmark tells them from the request's own units.
+_shared: ContextVar[str | None] = ContextVar("capacity_shared", default=None)
+
+
+@contextmanager
+def shared(label: str) -> Iterator[None]:
+    """Mark the DynamoDB calls inside as a shared cache's refresh (``label``) in the log."""
+    token = _shared.set(label)
+    try:
+        yield
+    finally:
+        _shared.reset(token)
 
 
 def install_from_environment() -> bool:
@@ -79,6 +95,8 @@ def entry(operation_name: str, operation_kwargs: dict, data: dict | None) -> dic
         "wru": write,
         "reported": consumed,
     }
+    if _shared.get():
+        line["shared"] = _shared.get()
     if operation_name == "BatchGetItem":
         line["rru"] = max(read, _batch_get_units(operation_kwargs, data or {}))
     if operation_name == "TransactWriteItems":

@@ -19,8 +19,12 @@ BATCH = 100
 
 @dataclass(frozen=True)
 class AnsweredAttempt:
+    """A submitted attempt's layout and answers: packed (``picks``, source indexes) or, for
+    items written before packing, ``answers`` as option ids."""
+
     attempt_id: str
     layout: list
+    picks: str | None
     answers: dict
 
 
@@ -38,8 +42,9 @@ def submitted_attempts(shards: Iterable[str]) -> Iterator[AnsweredAttempt]:
 
 
 def _read(keys: list[tuple[str, str]]) -> Iterator[AnsweredAttempt]:
-    for item in AttemptModel.batch_get(keys, attributes_to_get=["attempt_id", "layout", "answers"]):
-        yield AnsweredAttempt(item.attempt_id, item.layout or [], item.answers or {})
+    wanted = ["attempt_id", "shown", "picks", "layout", "answers"]
+    for item in AttemptModel.batch_get(keys, attributes_to_get=wanted):
+        yield AnsweredAttempt(item.attempt_id, item.shown_layout(), item.picks, item.answers or {})
 
 
 def get_report(contest_id: str, round_id: str) -> dict | None:

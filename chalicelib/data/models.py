@@ -18,6 +18,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from chalicelib.data.capacity import install_from_environment
+from chalicelib.domain import quiz
 from chalicelib.settings import get_settings
 
 _SETTINGS = get_settings()
@@ -222,8 +223,12 @@ class AttemptModel(Model):
     status = UnicodeAttribute()  # "open" | "submitted"
     started_at = NumberAttribute()
     deadline_at = NumberAttribute()
-    layout = JSONAttribute()  # [[question_id, [option source indexes in shown order]], ...]
-    answers = JSONAttribute(default=dict)  # {question_id: option_id}
+    shown = UnicodeAttribute(null=True)  # the layout, packed (domain.quiz.pack_layout)
+    picks = UnicodeAttribute(null=True)  # once submitted: the answers, packed (quiz.pack_picks)
+    # Items written before the packed attributes: [[question_id, [source indexes], version], ...]
+    # and {question_id: option_id} (also an open attempt without a save item saves here).
+    layout = JSONAttribute(null=True)
+    answers = JSONAttribute(null=True)
     prediction = NumberAttribute(null=True)
     saved_at = NumberAttribute(null=True)
     submitted_at = NumberAttribute(null=True)
@@ -238,6 +243,12 @@ class AttemptModel(Model):
     board_key = UnicodeAttribute(null=True)
     open_attempts = OpenAttemptsIndex()
     leaderboard = LeaderboardIndex()
+
+    def shown_layout(self) -> quiz.Layout:
+        """The layout shown: packed, or as written before packing."""
+        return (
+            quiz.unpack_layout(self.shown) if self.shown is not None else quiz.parse_layout(self.layout or [])
+        )
 
 
 class AttemptSaveModel(Model):

@@ -32,6 +32,7 @@ from chalicelib.data.models import (
     RoundModel,
     StatsModel,
 )
+from chalicelib.domain import quiz
 from chalicelib.domain.counting import Submission
 from chalicelib.domain.ranking import (
     LevelQuery,
@@ -172,14 +173,24 @@ def attempt_key(round_id: str, number: int) -> str:
     return f"{round_id}#{number}"
 
 
-def attempt_model(record: AttemptRecord, **index_keys: str) -> AttemptModel:
+def attempt_model(record: AttemptRecord, secret: str, **index_keys: str) -> AttemptModel:
     """The stored item of an attempt; ``index_keys`` put it in a sparse index (``open_shard``,
-    or ``board_shard`` and ``board_key``). Unset fields stay absent from the item."""
+    or ``board_shard`` and ``board_key``). Unset fields stay absent from the item; the layout
+    and any answers are packed (option ids are derived from ``secret``, the token secret)."""
     values = {f.name: getattr(record, f.name) for f in fields(AttemptRecord)}
     values = {name: value for name, value in values.items() if value is not None}
-    del values["participant_id"]
+    for name in ("participant_id", "layout", "answers"):
+        del values[name]
+    layout = quiz.parse_layout(record.layout)
+    if record.answers:
+        values["picks"] = quiz.pack_picks(layout, record.answers, secret=secret, attempt_id=record.attempt_id)
     return AttemptModel(
-        record.participant_id, record.attempt_key, attempt_id=record.attempt_id, **values, **index_keys
+        record.participant_id,
+        record.attempt_key,
+        attempt_id=record.attempt_id,
+        shown=quiz.pack_layout(layout),
+        **values,
+        **index_keys,
     )
 
 
@@ -212,8 +223,14 @@ def _round_from_model(model: RoundModel) -> RoundRecord:
     return _record(RoundRecord, model)
 
 
-def _attempt_from_model(model: AttemptModel) -> AttemptRecord:
-    return _record(AttemptRecord, model)
+def _attempt_from_model(model: AttemptModel, secret: str) -> AttemptRecord:
+    """The attempt with its layout and answers unpacked (or as written before packing)."""
+    layout = model.shown_layout()
+    if model.picks is not None:
+        answers = quiz.answers_from_picks(layout, model.picks, secret=secret, attempt_id=model.attempt_id)
+    else:
+        answers = dict(model.answers or {})
+    return replace(_record(AttemptRecord, model), layout=layout, answers=answers)
 
 
 def _submitted_from_model(item: AttemptModel) -> SubmittedAttempt:
@@ -244,7 +261,12 @@ def _participant_model(record: ParticipantRecord) -> ParticipantModel:
 
 
 class Repository:
-    """DynamoDB access for one deployment (table names come from the models' settings)."""
+    """DynamoDB access for one deployment (table names come from the models' settings).
+    ``secret`` (the token secret, from settings when not given) packs and unpacks an
+    attempt's answers, which are opaque option ids derived from it."""
+
+    def __init__(self, secret: str | None = None) -> None:
+        self._secret = get_settings().token_secret if secret is None else secret
 
     # --- contest, rounds, exclusions -------------------------------------------------
 
@@ -595,7 +617,7 @@ class Repository:
     def list_attempts(self, participant_id: str, round_id: str | None = None) -> list[AttemptRecord]:
         condition = AttemptModel.attempt_key.startswith(f"{round_id}#") if round_id else None
         found = AttemptModel.query(participant_id, condition, consistent_read=True)
-        records = self._with_saves([_attempt_from_model(a) for a in found])
+        records = self._with_saves([_attempt_from_model(a, self._secret) for a in found])
         return sorted(records, key=lambda a: (a.round_id, a.number))
 
     def submitted_attempts_by_round(
@@ -620,7 +642,7 @@ class Repository:
             model = AttemptModel.get(participant_id, attempt_key(round_id, number), consistent_read=True)
         except AttemptModel.DoesNotExist:
             return None
-        record = _attempt_from_model(model)
+        record = _attempt_from_model(model, self._secret)
         return self._with_saves([record])[0] if with_save else record
 
     def get_attempts(self, keys: Iterable[tuple[str, str, int]]) -> list[AttemptRecord]:
@@ -629,7 +651,10 @@ class Repository:
             (participant_id, attempt_key(round_id, number)) for participant_id, round_id, number in keys
         ]
         return self._with_saves(
-            [_attempt_from_model(item) for item in AttemptModel.batch_get(wanted, consistent_read=True)]
+            [
+                _attempt_from_model(item, self._secret)
+                for item in AttemptModel.batch_get(wanted, consistent_read=True)
+            ]
         )
 
     @staticmethod
@@ -651,7 +676,7 @@ class Repository:
     def create_attempt(self, record: AttemptRecord, open_shard: str) -> bool:
         """One conditional write; False when attempt number ``n`` already exists (a
         concurrent start won), which is what keeps the per-round limit exact."""
-        item = attempt_model(record, open_shard=open_shard)
+        item = attempt_model(record, self._secret, open_shard=open_shard)
         if not self._put_if_absent(item, AttemptModel.participant_id):
             return False
         # Its save item (under 1 KB): what a save rewrites, with the deadline it enforces.
@@ -715,7 +740,15 @@ class Repository:
         item = AttemptModel(record.participant_id, record.attempt_key)
         actions = [
             AttemptModel.status.set("submitted"),
-            AttemptModel.answers.set(record.answers),
+            AttemptModel.picks.set(
+                quiz.pack_picks(
+                    quiz.parse_layout(record.layout),
+                    record.answers,
+                    secret=self._secret,
+                    attempt_id=record.attempt_id,
+                )
+            ),
+            AttemptModel.answers.remove(),  # an attempt without a save item saved here
             AttemptModel.submitted_at.set(record.submitted_at),
             AttemptModel.submitted_by.set(record.submitted_by),
             AttemptModel.duration_ms.set(record.duration_ms),

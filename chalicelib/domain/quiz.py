@@ -44,6 +44,47 @@ def parse_layout(stored: Sequence[Sequence]) -> Layout:
     return [(str(e[0]), list(e[1] or []), int(e[2]) if len(e) > 2 else 1) for e in stored]
 
 
+# How an attempt item stores its layout and answers in under 1 KB with the rest of the
+# attempt (one write unit for the submit instead of two): entries "<question_id>/<source
+# indexes in shown order>/<version>" joined by spaces, and one character a shown question for
+# the source index of the option chosen ("-": none). Question ids never hold "/" or spaces.
+NO_PICK = "-"
+
+
+def pack_layout(layout: Layout) -> str:
+    return " ".join(
+        f"{question_id}/{''.join(map(str, order))}/{version}" for question_id, order, version in layout
+    )
+
+
+def unpack_layout(packed: str) -> Layout:
+    entries = []
+    for entry in packed.split():
+        question_id, order, version = entry.split("/")
+        entries.append((question_id, [int(i) for i in order], int(version)))
+    return entries
+
+
+def pack_picks(layout: Layout, answers: Mapping[str, str], *, secret: str, attempt_id: str) -> str:
+    """The answers (opaque option ids of this attempt) as one source index a shown question;
+    an id that is none of the question's options is not kept (callers refuse those first)."""
+    chosen = chosen_source_indexes(layout, answers, secret=secret, attempt_id=attempt_id)
+    return "".join(str(chosen[q]) if q in chosen else NO_PICK for q, _order, _version in layout)
+
+
+def chosen_from_picks(layout: Layout, picks: str) -> dict[str, int]:
+    """{question_id: source option index chosen}, as ``chosen_source_indexes`` gives it."""
+    return {q: int(p) for (q, _order, _version), p in zip(layout, picks, strict=False) if p != NO_PICK}
+
+
+def answers_from_picks(layout: Layout, picks: str, *, secret: str, attempt_id: str) -> dict[str, str]:
+    """The answers as the participant sent them: {question_id: option id}."""
+    return {
+        question_id: option_id(secret, attempt_id, question_id, index)
+        for question_id, index in chosen_from_picks(layout, picks).items()
+    }
+
+
 @dataclass(frozen=True)
 class Slot:
     """A share of the blueprint: ``count`` questions from these documents."""

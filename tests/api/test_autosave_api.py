@@ -44,7 +44,7 @@ def test_a_full_save_rewrites_a_small_item_and_leaves_the_attempt_item_alone(api
     # Under 1 KB with the longest answers a save can hold: one write unit a save.
     assert item_size(save.serialize()) + len(participant_id) < 1024
     after = AttemptModel.get(participant_id, key)
-    assert after.answers == before.answers == {} and after.saved_at is None
+    assert after.picks is before.picks is None and after.answers is None and after.saved_at is None
 
 
 def test_the_last_full_state_wins_and_resume_shows_it(api):
@@ -83,6 +83,55 @@ def test_no_save_is_taken_after_the_submit(api):
     assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
     participant_id, key = _keys(attempt)
     assert AttemptSaveModel.get(participant_id + SAVE_SUFFIX, key).state == "closed"
+
+
+def test_a_submitted_attempt_is_one_item_under_1_kb_that_gives_back_every_answer_sent(api):
+    # GIVEN an attempt answered in full with the largest prediction
+    token, attempt = _attempt(api)
+    answers = _all_answers(attempt, option=2)
+    body = {"answers": answers, "prediction": MAX_PREDICTION}
+    # WHEN it is submitted
+    submitted = api.post(f"/attempts/{attempt['attempt_id']}/submit", body, token)
+    assert submitted.status_code == 200, submitted.body
+    # THEN the stored item, index keys and receipt included, is under 1 KB: one write unit
+    participant_id, key = _keys(attempt)
+    item = AttemptModel.get(participant_id, key)
+    assert item.layout is None and item.answers is None and len(item.picks) == 20
+    assert item_size(item.serialize()) + len(participant_id) + len(key) < 1024
+    # AND the answers read back are exactly those sent, in the layout shown
+    stored = api.services.repository.get_attempt(participant_id, "r1", 1)
+    assert stored.answers == answers
+    assert [q for q, _order, _version in stored.layout] == [q["id"] for q in attempt["questions"]]
+
+
+def test_a_submit_with_an_answer_outside_the_attempt_is_refused_and_nothing_recorded(api):
+    token, attempt = _attempt(api)
+    _, other = _attempt(api)
+    foreign = {other["questions"][0]["id"]: other["questions"][0]["options"][0]["id"]}
+    refused = api.post(f"/attempts/{attempt['attempt_id']}/submit", {"answers": foreign}, token)
+    assert refused.status_code == 400 and refused.json_body["error"]["code"] == "VALIDATION_ERROR"
+    assert AttemptModel.get(*_keys(attempt)).status == "open"
+
+
+def test_an_attempt_stored_before_packing_reads_as_it_was_written(api):
+    # GIVEN a submitted attempt whose item holds its layout and answers as JSON (before packing)
+    token, attempt = _attempt(api)
+    answers = _all_answers(attempt, option=1)
+    api.post(f"/attempts/{attempt['attempt_id']}/submit", {"answers": answers}, token)
+    participant_id, key = _keys(attempt)
+    item = AttemptModel.get(participant_id, key)
+    layout = api.services.repository.get_attempt(participant_id, "r1", 1).layout
+    item.update(
+        actions=[
+            AttemptModel.layout.set([[q, order, version] for q, order, version in layout]),
+            AttemptModel.answers.set(answers),
+            AttemptModel.shown.remove(),
+            AttemptModel.picks.remove(),
+        ]
+    )
+    # THEN it reads back the same
+    stored = api.services.repository.get_attempt(participant_id, "r1", 1)
+    assert stored.answers == answers and stored.layout == layout
 
 
 def test_the_deadline_is_enforced_on_the_save_item(api):

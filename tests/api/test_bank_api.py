@@ -459,7 +459,8 @@ def test_an_attempt_stored_before_versions_existed_is_scored_by_version_1(api, e
     answers = _perfect(api, attempt)
     participant_id = attempt["attempt_id"].split(".")[0]
     item = AttemptModel.get(participant_id, "r1#1")
-    item.update(actions=[AttemptModel.layout.set([entry[:2] for entry in item.layout])])
+    legacy = [[question_id, order] for question_id, order, _version in quiz.unpack_layout(item.shown)]
+    item.update(actions=[AttemptModel.layout.set(legacy), AttemptModel.shown.remove()])
     # WHEN every question it holds is edited to another key
     for shown in attempt["questions"][:3]:
         current = api.get(f"/admin/questions/{shown['id']}", headers=editor).json_body

@@ -17,14 +17,20 @@ from chalicelib.domain.bank import validate_bank
 from chalicelib.domain.quiz import (
     DrawRules,
     Question,
+    answers_from_picks,
     blueprint_problems,
+    chosen_from_picks,
+    chosen_source_indexes,
     correct_option_ids,
     draw_layout,
     option_id,
+    pack_layout,
+    pack_picks,
     parse_layout,
     present_questions,
     receipt,
     score,
+    unpack_layout,
 )
 from tests.bank_factory import synthetic_bank
 
@@ -244,6 +250,43 @@ def test_layouts_stored_before_versions_existed_showed_version_one() -> None:
         ("q1", [2, 0, 1, 3], 1),
         ("q2", [0, 1, 2, 3], 4),
     ]
+
+
+# ---------------------------------------------------------------- the packed attempt item
+
+
+@given(attempt_ids, st.data())
+def test_a_packed_layout_and_answers_give_back_exactly_what_was_shown_and_sent(attempt_id, data) -> None:
+    # GIVEN a drawn layout and any subset of its questions answered with any of their options
+    layout = draw(attempt_id)
+    answers = {
+        question_id: option_id(SECRET, attempt_id, question_id, data.draw(st.sampled_from(order)))
+        for question_id, order, _version in layout
+        if data.draw(st.booleans())
+    }
+    # WHEN both are packed and unpacked
+    packed_layout = pack_layout(layout)
+    picks = pack_picks(layout, answers, secret=SECRET, attempt_id=attempt_id)
+    # THEN the layout, the answers and the chosen source indexes come back unchanged
+    assert unpack_layout(packed_layout) == layout
+    assert answers_from_picks(layout, picks, secret=SECRET, attempt_id=attempt_id) == answers
+    assert chosen_from_picks(layout, picks) == chosen_source_indexes(
+        layout, answers, secret=SECRET, attempt_id=attempt_id
+    )
+    # AND the scores agree
+    restored = answers_from_picks(layout, picks, secret=SECRET, attempt_id=attempt_id)
+    assert score(layout, restored, BANK, secret=SECRET, attempt_id=attempt_id) == score(
+        layout, answers, BANK, secret=SECRET, attempt_id=attempt_id
+    )
+
+
+def test_a_packed_attempt_of_twenty_questions_fits_one_write_unit_with_room_to_spare() -> None:
+    # The whole submitted attempt item must stay under 1 KB: layout and answers ~450 bytes.
+    layout = [(f"nd-63-2010-{i:02d}", [3, 1, 0, 2], 12) for i in range(20)]
+    answers = {q: option_id(SECRET, "p0.r1.1", q, 1) for q, _order, _version in layout}
+    packed = pack_layout(layout) + pack_picks(layout, answers, secret=SECRET, attempt_id="p0.r1.1")
+    assert len(packed.encode()) <= 460
+    assert pack_picks(layout, {}, secret=SECRET, attempt_id="p0.r1.1") == "-" * 20
 
 
 def test_blueprint_problems_name_a_slot_the_bank_cannot_fill() -> None:

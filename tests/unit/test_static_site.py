@@ -5,6 +5,7 @@ SERVE_PAGES=off the API answers JSON only."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -257,3 +258,46 @@ def test_the_poster_is_asked_for_as_a_pdf_whatever_the_browser_accepts():
         check=True,
     ).stdout
     assert json.loads(out)["headers"]["accept"] == {"value": "application/pdf"}
+
+
+def test_the_distribution_takes_the_cloudfront_web_acl_when_given_and_none_when_empty():
+    parameter = TEMPLATE["Parameters"]["WebAclArn"]
+    assert parameter["Default"] == ""  # --api rest, or a stage without the WAF
+    arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/songcong-prod-waf/0123abcd-4567-89ef-0123-456789abcdef"
+    assert re.fullmatch(parameter["AllowedPattern"], arn)
+    assert re.fullmatch(parameter["AllowedPattern"], "")
+    # a REGIONAL web ACL (the REST API's) cannot be set on a distribution
+    assert not re.fullmatch(
+        parameter["AllowedPattern"], arn.replace("us-east-1", "ap-southeast-1").replace("global", "regional")
+    )
+    assert TEMPLATE["Conditions"]["HasWebAcl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+    config = TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_api_origins_reach_the_api_stage_of_either_api_gateway():
+    """The HTTP API's stage is api as the REST API's: /api/contest -> https://<domain>/api/contest,
+    /verify/x -> https://<domain>/api/verify/x, with the domain of either (ApiDomain)."""
+    from scripts.deploy import API_STAGE
+
+    origins = {
+        o["Id"]: o
+        for o in TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    }
+    assert "OriginPath" not in origins["api"]  # the viewer's /api/... is the stage's path
+    assert origins["api-public-pages"]["OriginPath"] == f"/{API_STAGE}"
+    for name in ("api", "api-public-pages"):
+        assert origins[name]["DomainName"] == {"Ref": "ApiDomain"}
+    http_api = json.loads((ROOT / "infra" / "http_api.json").read_text(encoding="utf-8"))
+    assert http_api["Resources"]["Stage"]["Properties"]["StageName"] == API_STAGE
+    parameters = deploy_static.stack_parameters(
+        "songcong-prod", "https://h1b2c3.execute-api.ap-southeast-1.amazonaws.com/api/", "o" * 48
+    )
+    assert parameters["ApiDomain"] == "h1b2c3.execute-api.ap-southeast-1.amazonaws.com"
+
+
+def test_cfn_lint_finds_nothing_in_the_static_template():
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(ROOT / "infra" / "static.json", config=ManualArgs(regions=["ap-southeast-1"]))
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []

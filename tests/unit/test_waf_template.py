@@ -69,11 +69,15 @@ def test_a_cloudformation_template_with_a_regional_web_acl_on_the_stage():
         "WebAcl": "AWS::WAFv2::WebACL",
         "WebAclAssociation": "AWS::WAFv2::WebACLAssociation",
     }
-    assert WEB_ACL["Scope"] == "REGIONAL"
+    # REGIONAL unless told (scripts/deploy.py --api rest passes no Scope): on the REST API's stage
+    assert WEB_ACL["Scope"] == {"Ref": "Scope"} and PARAMETERS["Scope"]["Default"] == "REGIONAL"
+    assert RESOURCES["WebAclAssociation"]["Condition"] == "Regional"
+    assert TEMPLATE["Conditions"]["Regional"] == {"Fn::Equals": [{"Ref": "Scope"}, "REGIONAL"]}
     assert WEB_ACL["DefaultAction"] == {"Allow": {}}
     assert TEMPLATE["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
     assert set(PARAMETERS) == {
         "NamePrefix",
+        "Scope",
         "ApiStageArn",
         "RateLimit",
         "SignInRateLimit",
@@ -102,6 +106,8 @@ def test_the_association_takes_the_stage_arn_that_deploy_builds():
     assert arn == "arn:aws:apigateway:ap-southeast-1::/restapis/a1b2c3d4e5/stages/api"
     assert re.fullmatch(pattern, arn)
     assert not re.fullmatch(pattern, "arn:aws:apigateway:ap-southeast-1::/restapis/a1b2c3d4e5")
+    assert re.fullmatch(pattern, "")  # Scope CLOUDFRONT: no stage
+    assert "Default" not in PARAMETERS["ApiStageArn"]  # REGIONAL must name it (and CLOUDFRONT says "")
 
 
 @pytest.mark.parametrize("rule_name", ["sign-in-per-ip", "all-requests-per-ip"])
@@ -189,3 +195,68 @@ def test_cfn_lint_finds_no_errors(name):
     matches = lint_file(ROOT / "infra" / name, config=ManualArgs(regions=["ap-southeast-1"]))
     errors = [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches if m.rule.severity == "error"]
     assert errors == []
+
+
+def with_conditions(value: Any, conditions: dict[str, bool]) -> Any:
+    """The template as CloudFormation sees it for these conditions: Fn::If taken, NoValue gone."""
+    if isinstance(value, list):
+        items = [with_conditions(item, conditions) for item in value]
+        return [item for item in items if item is not NO_VALUE]
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            name, then, otherwise = value["Fn::If"]
+            return with_conditions(then if conditions[name] else otherwise, conditions)
+        if value == {"Ref": "AWS::NoValue"}:
+            return NO_VALUE
+        items = {key: with_conditions(item, conditions) for key, item in value.items()}
+        return {key: item for key, item in items.items() if item is not NO_VALUE}
+    return value
+
+
+NO_VALUE = object()
+CLOUDFRONT = {"BehindCdn": False, "Regional": False}  # what scripts/deploy.py --api http deploys
+
+
+def test_for_the_distribution_it_counts_the_viewers_own_address_without_the_origin_secret():
+    acl = with_conditions(WEB_ACL, CLOUDFRONT)
+    assert [rule["Name"] for rule in acl["Rules"]] == ["sign-in-per-ip", "all-requests-per-ip"]
+    for rule in acl["Rules"]:
+        statement = rule["Statement"]["RateBasedStatement"]
+        assert statement["AggregateKeyType"] == "IP" and "ForwardedIPConfig" not in statement
+    # and it is set on the distribution, not associated with a stage
+    assert RESOURCES["WebAclAssociation"]["Condition"] == "Regional" and not CLOUDFRONT["Regional"]
+
+
+def test_the_template_refuses_a_cloudfront_web_acl_with_regional_settings():
+    rules = TEMPLATE["Rules"]
+    regional = rules["RegionalNeedsTheApiStage"]
+    assert regional["RuleCondition"] == {"Fn::Equals": [{"Ref": "Scope"}, "REGIONAL"]}
+    assert regional["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiStageArn"}, ""]}]}
+    cloudfront = rules["CloudFrontCountsTheViewersOwnAddress"]
+    assert cloudfront["RuleCondition"] == {"Fn::Equals": [{"Ref": "Scope"}, "CLOUDFRONT"]}
+    assert [a["Assert"] for a in cloudfront["Assertions"]] == [
+        {"Fn::Equals": [{"Ref": "BehindCdn"}, "false"]},
+        {"Fn::Equals": [{"Ref": "ApiStageArn"}, ""]},
+    ]
+    assert PARAMETERS["Scope"]["AllowedValues"] == ["REGIONAL", "CLOUDFRONT"]
+
+
+def test_the_sign_in_rule_matches_the_paths_the_distribution_sees_for_the_apps_sign_in_routes():
+    """At CloudFront the path is the viewer's: /api/ and the route (infra/static.json /api/*)."""
+    from app import app
+
+    scope = RULES["sign-in-per-ip"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    sign_in = {
+        ("POST", "/sessions"),
+        ("POST", "/participants"),
+        ("POST", "/phone-codes"),
+        ("GET", "/challenge"),
+    }
+    for method, path in sign_in:
+        assert method in app.routes[path]  # the app still has them where the rule looks
+        assert matches(scope, method, "/api" + path)
+
+
+def test_cfn_lint_finds_no_errors_for_the_cloudfront_web_acl_in_us_east_1():
+    matches = lint_file(ROOT / "infra" / "waf.json", config=ManualArgs(regions=["us-east-1"]))
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
