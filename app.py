@@ -11,7 +11,7 @@ from chalicelib.bank.routes import bank_routes  # question bank (issue 10)
 from chalicelib.container import get_services
 from chalicelib.exports.routes import export_routes, run_background_export  # Excel exports (issue 11)
 from chalicelib.files import BINARY_TYPES
-from chalicelib.http import logger, refuse_other_methods
+from chalicelib.http import answer_unknown_paths, logger, refuse_other_methods
 from chalicelib.participation.routes import participation_routes  # rosters and participation (issue 11)
 from chalicelib.routes.admin import admin_routes
 from chalicelib.routes.item_statistics import item_statistics_routes
@@ -31,6 +31,7 @@ app.register_blueprint(participation_routes)  # rosters and participation (issue
 app.register_blueprint(export_routes)  # Excel exports (issue 11)
 app.register_blueprint(bank_routes)  # question bank (issue 10)
 refuse_other_methods(app)
+answer_unknown_paths(app)  # behind the HTTP API: its $default route
 
 
 @app.lambda_function(name="build-export")

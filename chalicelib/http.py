@@ -127,6 +127,18 @@ def api(view: Callable[..., Any]) -> Callable[..., Response]:
     return wrapper
 
 
+def answer_unknown_paths(app: Any) -> None:
+    """Behind the HTTP API (infra/http_api.json) a path that no route serves reaches the
+    function through its ``$default`` route: our 404, not Chalice's 500 for a resource path it
+    does not know (the REST API answers those itself through its gateway responses)."""
+
+    @app.middleware("http")
+    def unknown_path(request: Any, get_response: Callable) -> Response:
+        if request is None or request.path not in app.routes:
+            return error_response(ContestError("NOT_FOUND", 404))
+        return get_response(request)
+
+
 def refuse_other_methods(app: Any) -> None:
     """Answer every method a path does not serve with our 405 body instead of Chalice's."""
     for path, methods in list(app.routes.items()):

@@ -511,30 +511,36 @@ def smoke_test(
     site_url: str | None = None,
 ) -> list[str]:
     """What a working stage answers: GET /contest (JSON), the page, an admin call with the
-    operator credential, and each schedule ran in the last 15 minutes. The failures; [] is good.
+    operator credential, a route with a path parameter (our 404 in JSON: through the HTTP API
+    it proves the route's path reaches Chalice as its resource path), and each schedule ran in
+    the last 15 minutes. The failures; [] is good.
     ``http_get(url, headers) -> (status, content_type, body)``; ``schedule_ran(name) -> bool``."""
     failures = []
     base = base_url.rstrip("/")
     site = (site_url or base_url).rstrip("/")  # behind the CDN the pages are not the API's
     checks = [
-        ("GET /contest", f"{base}/contest", {}, "application/json"),
-        ("the page", f"{site}/", {}, "text/html"),
+        ("GET /contest", f"{base}/contest", {}, "application/json", 200),
+        ("the page", f"{site}/", {}, "text/html", 200),
         (
             "admin GET /admin/organizers",
             f"{base}/admin/organizers",
             {"Authorization": f"Bearer {admin_token}"},
             "json",
+            200,
         ),
+        ("GET /certificates/{code} (a path parameter)", f"{base}/certificates/SMOKE-TEST", {}, "json", 404),
     ]
     if site_url:
-        checks.append(("GET /api/contest through the CDN", f"{site}/api/contest", {}, "application/json"))
-    for label, url, headers, kind in checks:
+        checks.append(
+            ("GET /api/contest through the CDN", f"{site}/api/contest", {}, "application/json", 200)
+        )
+    for label, url, headers, kind, expected in checks:
         try:
             status, content_type, _ = http_get(url, headers)
         except Exception as error:
             failures.append(f"{label}: {error}")
             continue
-        if status != 200 or kind not in (content_type or ""):
+        if status != expected or kind not in (content_type or ""):
             failures.append(f"{label}: {status} {content_type}")
     for name in SCHEDULES:
         if not schedule_ran(name):

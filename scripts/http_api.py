@@ -30,6 +30,9 @@ ROUTES_QUOTA = 300  # routes per HTTP API (docs.aws.amazon.com, http-api-quotas.
 # API Gateway gives an integration at most 30 s (HTTP API) or 29 s (REST API); the REST API's.
 INTEGRATION_TIMEOUT_MS = 29000
 ANY = "ANY"
+# Whatever no route matches goes to the function too, which answers our 404 in our shape
+# (chalicelib.http.answer_unknown_paths); without it the HTTP API answers {"message": ...}.
+DEFAULT_ROUTE = "$default"
 
 
 def route_keys(routes: dict[str, dict[str, Any]], methods: tuple[str, ...]) -> list[str]:
@@ -49,6 +52,8 @@ def logical_id(route_key: str) -> str:
     """A CloudFormation logical id for a route: RouteAny, then the path's segments in CamelCase,
     a path parameter as With<Name> (``ANY /rounds/{round_id}/attempts`` ->
     RouteAnyRoundsWithRoundIdAttempts); ``/`` is Root."""
+    if route_key == DEFAULT_ROUTE:
+        return "RouteDefault"
     method, path = route_key.split(" ", 1)
     parts = []
     for segment in path.strip("/").split("/"):
@@ -63,6 +68,7 @@ def template(routes: dict[str, dict[str, Any]], methods: tuple[str, ...]) -> dic
     keys = route_keys(routes, methods)
     if len(keys) >= ROUTES_QUOTA:
         raise SystemExit(f"{len(keys)} routes: an HTTP API has at most {ROUTES_QUOTA} (a quota increase)")
+    keys.append(DEFAULT_ROUTE)
     route_resources = {logical_id(key): route(key) for key in keys}
     if len(route_resources) != len(keys):
         raise SystemExit("two routes got the same logical id: change logical_id()")

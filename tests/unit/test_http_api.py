@@ -53,8 +53,9 @@ def test_every_method_and_path_of_the_app_has_exactly_one_http_api_route(app_rou
     for path, methods in app_routes.items():
         for method in methods:
             assert len(matching_routes(keys, method, path)) == 1, (method, path)
-    # and no route leads to a path the app does not have (Chalice would answer 500)
-    assert {key.split(" ", 1)[1] for key in keys} == set(app_routes)
+    # and no route leads to a path the app does not have, but $default (the app's 404)
+    assert {key.split(" ", 1)[1] for key in keys if key != http_api.DEFAULT_ROUTE} == set(app_routes)
+    assert http_api.DEFAULT_ROUTE in keys
     assert all(route["Target"] == {"Fn::Sub": "integrations/${Integration}"} for route in ROUTES.values())
 
 
@@ -124,9 +125,11 @@ def payload_1_0_event(
     lambda.html): ``resource`` and ``requestContext.resourcePath`` are the route's path, ``path``
     and ``requestContext.path`` the request's with the stage; header names in lower case."""
     headers = {"host": "abc123.execute-api.ap-southeast-1.amazonaws.com", **(headers or {})}
-    values = {
-        name: value for name, value in zip(route.split("/"), path.split("/"), strict=True) if name != value
-    }
+    values = (
+        {name: value for name, value in zip(route.split("/"), path.split("/"), strict=True) if name != value}
+        if route.startswith("/")
+        else {}  # $default
+    )
     return {
         "version": "1.0",
         "resource": route,
@@ -207,3 +210,19 @@ def test_the_poster_comes_back_base64_encoded_which_an_http_api_decodes(api):  #
     assert reply["statusCode"] == 200
     assert reply["isBase64Encoded"] is True
     assert base64.b64decode(reply["body"]).startswith(b"%PDF-")
+
+
+def test_a_path_no_route_serves_gets_our_404_through_the_default_route(api):  # noqa: F811
+    # the HTTP API's $default route sends it to the function, whatever the path
+    reply = invoke(payload_1_0_event("GET", "$default", "/wp-login.php"))
+    assert reply["statusCode"] == 404
+    assert json.loads(reply["body"])["error"]["code"] == "NOT_FOUND"
+    assert json.loads(reply["body"])["error"]["message"] == "Không tìm thấy địa chỉ này."
+
+
+def test_the_smoke_tests_path_parameter_check_gets_our_404_through_the_http_api(api):  # noqa: F811
+    # scripts/deploy.py smoke_test expects exactly this of a working stage
+    reply = invoke(payload_1_0_event("GET", "/certificates/{code}", "/certificates/SMOKE-TEST"))
+    assert reply["statusCode"] == 404
+    assert reply["headers"]["Content-Type"].startswith("application/json")
+    assert json.loads(reply["body"])["error"]["code"] == "CERTIFICATE_NOT_FOUND"

@@ -28,6 +28,8 @@ def stage_server(broken: set[str]) -> ThreadingHTTPServer:
                 status, kind, body = 200, "application/json", b'{"contest": {}}'
             elif path == "/":
                 status, kind, body = 200, "text/html; charset=utf-8", b"<!doctype html>"
+            elif path == "/certificates/SMOKE-TEST":
+                status, kind, body = 404, "application/json", b'{"error": {"code": "CERTIFICATE_NOT_FOUND"}}'
             elif path == "/admin/organizers" and self.headers.get("Authorization") == f"Bearer {ADMIN}":
                 status, kind, body = 200, "application/json", b'{"organizers": []}'
             else:
@@ -69,7 +71,13 @@ def test_a_working_stage_passes(stage):
 
 
 @pytest.mark.parametrize(
-    ("broken", "failure"), [({"/contest"}, "GET /contest: 500"), ({"/"}, "the page: 500")]
+    ("broken", "failure"),
+    [
+        ({"/contest"}, "GET /contest: 500"),
+        ({"/"}, "the page: 500"),
+        # through an HTTP API whose routes do not reach Chalice as their paths: Chalice's 500
+        ({"/certificates/SMOKE-TEST"}, "GET /certificates/{code} (a path parameter): 500"),
+    ],
 )
 def test_a_broken_stage_fails(stage, broken, failure):
     failures = smoke_test(stage(broken), ADMIN, http_get, always)
@@ -84,7 +92,7 @@ def test_a_wrong_operator_credential_fails(stage):
 
 def test_an_unreachable_stage_fails():
     failures = smoke_test("http://127.0.0.1:9/api/", ADMIN, http_get, always)
-    assert len(failures) == 3
+    assert len(failures) == 4  # the contest, the page, the admin call, the path parameter
 
 
 class FakeLambda:
