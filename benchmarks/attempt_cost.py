@@ -3,14 +3,15 @@ on a local stack (tests/stack.py), DynamoDB units logged by the app itself (DDB_
 chalicelib/data/capacity.py: ReturnConsumedCapacity=INDEXES, transactions by AWS's rule).
 
 A newcomer opens the page, registers (the proof-of-work widget solves itself), takes an
-attempt (20 answers, one about every ``--pace`` seconds, with one pause of ``--pause`` seconds
-after the 12th answer so that the "every 20 seconds" save rule is exercised), answers the
-prediction and submits; then takes a further attempt from the receipt ("Thi lượt khác").
+attempt as a person does (20 answers, one about every ``--pace`` seconds, 5 by default, with
+one pause of ``--pause`` seconds after the 12th answer: about two minutes, in which the "every
+20 seconds" save rule fires as often as it would for a person), answers the prediction and
+submits; then takes a further attempt from the receipt ("Thi lượt khác").
 Every request Chromium sends is counted, split into static (the page and /static/ assets)
 and API; the write and read units of each step are summed from the log, the stream handler's
 counters included (reported as their own step once the stream has been read).
 
-Usage: .venv/bin/python benchmarks/attempt_cost.py [--pace 1.0] [--pause 22] [--json out.json]
+Usage: .venv/bin/python benchmarks/attempt_cost.py [--pace 5.0] [--pause 22] [--json out.json]
        (make bench-attempt). Prices and the cost of 100,000 attempts: docs/capacity.md.
 """
 
@@ -268,7 +269,7 @@ def cost_per_100k(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pace", type=float, default=1.0, help="seconds between two answers")
+    parser.add_argument("--pace", type=float, default=5.0, help="seconds between two answers")
     parser.add_argument("--pause", type=float, default=22.0, help="one long think after answer 12 (s)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()

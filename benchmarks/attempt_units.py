@@ -159,6 +159,8 @@ def run(people: int, batch: int, endpoint: str, log_path: Path) -> UnitMeter:
                 for question in attempt["questions"][save * 4 : save * 4 + 4]:
                     answers[question["id"]] = question["options"][(number + save) % 4]["id"]
                 body: dict[str, Any] = {"answers": answers}
+                if save == 0:
+                    body["first_save"] = True  # as the page says of its first save
                 if save == SAVES - 1:
                     body["prediction"] = 1500
                 clock.advance(seconds=20)

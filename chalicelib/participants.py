@@ -17,7 +17,13 @@ from chalicelib.domain.ranking import board_key, board_shard, collective_rules
 from chalicelib.errors import ContestError
 from chalicelib.history import answered, visibility
 from chalicelib.settings import Settings
-from chalicelib.validation import answers_field, prediction_field, require_object, validation_error
+from chalicelib.validation import (
+    answers_field,
+    flag_field,
+    prediction_field,
+    require_object,
+    validation_error,
+)
 
 _ATTEMPT_ID = re.compile(r"^(p[0-9a-f]{23}(?:r[1-9][0-9]{0,2})?)\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]?)$")
 
@@ -130,11 +136,14 @@ class ParticipantService:
         return 201, self._attempt_view(attempt, snapshot)
 
     def save_answers(self, participant_id: str, attempt_id: str, body: object) -> dict:
-        """One conditional UpdateItem and no read on the happy path (autosave is frequent)."""
+        """One conditional UpdateItem of the save item and no read (autosave is frequent). The
+        attempt's first save makes the save item: the page says so (``first_save``) and the
+        attempt is read once, half a unit; without the hint the update is tried first."""
         owner, round_id, number = self._own_attempt(participant_id, attempt_id)
         body = require_object(body)
         answers = answers_field(body) or {}
         prediction = prediction_field(body)
+        first = flag_field(body, "first_save")
         now = self._clock.now_ms()
         snapshot = self._catalog.snapshot()
         grace_ms = snapshot.rules["grace_seconds"] * 1000
@@ -144,10 +153,22 @@ class ParticipantService:
         if round_record.state != "scheduled" or now > round_record.closes_at + grace_ms:
             raise ContestError("ATTEMPT_CLOSED", 409)  # the round closed (maybe moved earlier)
         self._refuse_answers_outside(attempt_id, answers)
-        if self._repository.save_answers(owner, round_id, number, answers, prediction, now, grace_ms):
-            return {"saved": True, "saved_at": timing.to_iso(now)}
-        if self._repository.get_attempt(owner, round_id, number) is None:
+        saved = {"saved": True, "saved_at": timing.to_iso(now)}
+        save = (owner, round_id, number, answers, prediction, now, grace_ms)
+        if not first and self._repository.save_answers(*save):
+            return saved
+        attempt = self._repository.get_attempt(
+            owner, round_id, number, with_save=False, consistent=False
+        ) or self._repository.get_attempt(owner, round_id, number, with_save=False)
+        if attempt is None:
             raise ContestError("ATTEMPT_NOT_FOUND", 404)
+        if attempt.status != "open" or not self._accepts_writes(attempt, snapshot, now):
+            raise ContestError("ATTEMPT_CLOSED", 409)
+        # The first save makes the item; one that lost the race to another save updates it.
+        if self._repository.create_save(attempt, answers, prediction, now) or (
+            first and self._repository.save_answers(*save)
+        ):
+            return saved
         raise ContestError("ATTEMPT_CLOSED", 409)
 
     def submit(self, participant_id: str, attempt_id: str, body: object) -> dict:

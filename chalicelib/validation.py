@@ -63,6 +63,14 @@ def prediction_field(body: dict, name: str = "prediction") -> int | None:
     return value
 
 
+def flag_field(body: dict, name: str) -> bool:
+    """An optional true/false field; absent is false."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise validation_error(name, "cần là true hoặc false")
+    return value
+
+
 def require_object(body: Any) -> dict:
     if not isinstance(body, dict):
         raise validation_error("body", "cần là một đối tượng JSON")

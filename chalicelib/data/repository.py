@@ -634,12 +634,21 @@ class Repository:
         return dict(by_round)
 
     def get_attempt(
-        self, participant_id: str, round_id: str, number: int, *, with_save: bool = True
+        self,
+        participant_id: str,
+        round_id: str,
+        number: int,
+        *,
+        with_save: bool = True,
+        consistent: bool = True,
     ) -> AttemptRecord | None:
         """The attempt; while open, with its last save (one more GetItem) unless ``with_save``
-        is False (a submit that carries the whole state)."""
+        is False (a submit that carries the whole state). ``consistent=False`` reads half a
+        unit and may miss an attempt created a moment ago (callers read again consistently)."""
         try:
-            model = AttemptModel.get(participant_id, attempt_key(round_id, number), consistent_read=True)
+            model = AttemptModel.get(
+                participant_id, attempt_key(round_id, number), consistent_read=consistent
+            )
         except AttemptModel.DoesNotExist:
             return None
         record = _attempt_from_model(model, self._secret)
@@ -677,13 +686,7 @@ class Repository:
         """One conditional write; False when attempt number ``n`` already exists (a
         concurrent start won), which is what keeps the per-round limit exact."""
         item = attempt_model(record, self._secret, open_shard=open_shard)
-        if not self._put_if_absent(item, AttemptModel.participant_id):
-            return False
-        # Its save item (under 1 KB): what a save rewrites, with the deadline it enforces.
-        _save_model(record.participant_id, record.attempt_key).update(
-            actions=[AttemptSaveModel.deadline_at.set(record.deadline_at), AttemptSaveModel.state.set("open")]
-        )
-        return True
+        return self._put_if_absent(item, AttemptModel.participant_id)
 
     def save_answers(
         self,
@@ -695,15 +698,11 @@ class Repository:
         now_ms: int,
         grace_ms: int,
     ) -> bool:
-        """Replace the saved answers while the attempt is open and its deadline plus
-        grace has not passed; False otherwise or when the attempt does not exist.
-
-        One conditional UpdateItem of the attempt's save item (1 write unit). An attempt
-        without one (started before save items existed, or whose save item a failed submit
-        closed) saves onto the attempt item as before; reads take the later of the two."""
-        key = attempt_key(round_id, number)
-        saved = self._update_if(
-            _save_model(participant_id, key),
+        """Replace the saved answers while the save item is open and its deadline plus grace
+        has not passed: one conditional UpdateItem (1 write unit, no read). False otherwise,
+        and when the attempt has no save item yet (``create_save`` makes it)."""
+        return self._update_if(
+            _save_model(participant_id, attempt_key(round_id, number)),
             actions=[
                 AttemptSaveModel.answers.set(answers),
                 AttemptSaveModel.prediction.set(prediction)
@@ -714,28 +713,28 @@ class Repository:
             condition=(AttemptSaveModel.state == "open")
             & (AttemptSaveModel.deadline_at >= now_ms - grace_ms),
         )
-        if saved:
-            return True
-        item = AttemptModel(participant_id, key)
-        return self._update_if(
-            item,
-            actions=[
-                AttemptModel.answers.set(answers),
-                AttemptModel.prediction.set(prediction)
-                if prediction is not None
-                else AttemptModel.prediction.remove(),
-                AttemptModel.saved_at.set(now_ms),
-            ],
-            condition=(AttemptModel.status == "open") & (AttemptModel.deadline_at >= now_ms - grace_ms),
-        )
+
+    def create_save(self, attempt: AttemptRecord, answers: dict, prediction: int | None, now_ms: int) -> bool:
+        """An open attempt's first save: its save item (under 1 KB), with the deadline that later
+        saves are checked against. One conditional PutItem; False when the item exists (an
+        earlier save, or closed by the submit). The caller has checked the attempt is open."""
+        item = _save_model(attempt.participant_id, attempt.attempt_key)
+        item.deadline_at = attempt.deadline_at
+        item.state = "open"
+        item.answers = answers
+        item.prediction = prediction
+        item.saved_at = now_ms
+        return self._put_if_absent(item, AttemptSaveModel.participant_id)
 
     def submit_attempt(self, record: AttemptRecord, board_shard: str, board_key: str) -> bool:
         """Record the result once: the write succeeds only while the attempt is open. The
-        save item is closed first, so no save is taken once the result may be recorded."""
-        self._update_if(
-            _save_model(record.participant_id, record.attempt_key),
-            actions=[AttemptSaveModel.state.set("closed")],
-            condition=AttemptSaveModel.state.exists(),
+        save item is closed first (made closed when there was no save), so no save is taken
+        once the result may be recorded."""
+        _save_model(record.participant_id, record.attempt_key).update(
+            actions=[
+                AttemptSaveModel.state.set("closed"),
+                AttemptSaveModel.deadline_at.set(record.deadline_at),
+            ]
         )
         item = AttemptModel(record.participant_id, record.attempt_key)
         actions = [
@@ -748,7 +747,7 @@ class Repository:
                     attempt_id=record.attempt_id,
                 )
             ),
-            AttemptModel.answers.remove(),  # an attempt without a save item saved here
+            AttemptModel.answers.remove(),  # attempts before save items saved onto themselves
             AttemptModel.submitted_at.set(record.submitted_at),
             AttemptModel.submitted_by.set(record.submitted_by),
             AttemptModel.duration_ms.set(record.duration_ms),

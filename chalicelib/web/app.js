@@ -842,6 +842,9 @@
       prediction: local.dirty && 'prediction' in local ? local.prediction : attempt.prediction_value,
       version: local.dirty ? 1 : 0,
       savedVersion: 0,
+      // Nothing saved on the server yet: the first save says so and the server makes the
+      // attempt's save item without trying an update first (one write unit less).
+      firstSave: !Object.keys(attempt.answers || {}).length && attempt.prediction_value == null,
       saving: false,
       retryDelay: 0,
       saveTimer: null,
@@ -955,11 +958,19 @@
 
     // --- autosave: every change is kept on the phone at once; the server gets a save only
     // when it matters (docs/design.md, "Autosave"): after every 5th new answer (not the one that
-    // completes the set), at most 20 s after a change it has not seen, when the page is hidden or closed (keepalive),
-    // and with the submit itself, which carries the whole state. The last full state wins.
+    // completes the set), once the person has changed nothing for 20 s (and never more than 60 s
+    // after a change it has not seen), when the page is hidden or closed (keepalive), and with
+    // the submit itself, which carries the whole state. The last full state wins.
     const SAVE_EVERY_ANSWERS = 5;
-    const SAVE_WITHIN_MS = 20000;
+    const SAVE_IDLE_MS = 20000;
+    const SAVE_MAX_WAIT_MS = 60000;
+    function scheduleSave() {
+      clearTimeout(state.sendTimer);
+      const wait = Math.min(SAVE_IDLE_MS, state.unsavedSince + SAVE_MAX_WAIT_MS - Date.now());
+      state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, Math.max(0, wait));
+    }
     function changed(newAnswer) {
+      if (!state.unsavedSince) state.unsavedSince = Date.now();
       state.version++;
       if (newAnswer) state.newAnswers = (state.newAnswers || 0) + 1;
       persist();
@@ -971,7 +982,7 @@
       // submit, which carries everything, usually come first and spare a request.
       const complete = questions.every((q) => state.answers[q.id]);
       if (state.newAnswers >= SAVE_EVERY_ANSWERS && !complete) { flush(); return; }
-      if (!state.sendTimer) state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, SAVE_WITHIN_MS);
+      scheduleSave();
     }
 
     async function flush(keepalive) {
@@ -982,9 +993,13 @@
       state.saving = true;
       const version = state.version;
       state.newAnswers = 0;
+      state.unsavedSince = 0;
       setSave('saving');
       try {
-        await api('PUT', `attempts/${enc(id)}/answers`, { answers: state.answers, prediction: state.prediction }, { auth: true, keepalive });
+        const body = { answers: state.answers, prediction: state.prediction };
+        if (state.firstSave) body.first_save = true;
+        await api('PUT', `attempts/${enc(id)}/answers`, body, { auth: true, keepalive });
+        state.firstSave = false;
         state.savedVersion = Math.max(state.savedVersion, version);
         state.retryDelay = 0;
         persist();
@@ -1007,7 +1022,8 @@
       const hidden = document.visibilityState === 'hidden';
       if (hidden || state.newAnswers >= SAVE_EVERY_ANSWERS) { state.again = false; flush(hidden); return; }
       state.again = false;
-      if (!state.sendTimer) state.sendTimer = setTimeout(() => { state.sendTimer = null; flush(); }, SAVE_WITHIN_MS);
+      if (!state.unsavedSince) state.unsavedSince = Date.now();
+      scheduleSave();
     }
 
     const onOnline = () => { if (state.version !== state.savedVersion) flush(); };

@@ -19,9 +19,17 @@ def _attempt(api):
     return token, attempt
 
 
-def _save(api, token, attempt, answers, prediction=None):
+def _save(api, token, attempt, answers, prediction=None, **hints):
     body = {"answers": answers} if prediction is None else {"answers": answers, "prediction": prediction}
-    return api.put(f"/attempts/{attempt['attempt_id']}/answers", body, token)
+    return api.put(f"/attempts/{attempt['attempt_id']}/answers", {**body, **hints}, token)
+
+
+def _save_item(attempt):
+    participant_id, key = _keys(attempt)
+    try:
+        return AttemptSaveModel.get(participant_id + SAVE_SUFFIX, key)
+    except AttemptSaveModel.DoesNotExist:
+        return None
 
 
 def _all_answers(attempt, option=3):
@@ -37,8 +45,10 @@ def test_a_full_save_rewrites_a_small_item_and_leaves_the_attempt_item_alone(api
     token, attempt = _attempt(api)
     participant_id, key = _keys(attempt)
     before = AttemptModel.get(participant_id, key)
-    response = _save(api, token, attempt, _all_answers(attempt), prediction=MAX_PREDICTION)
+    assert _save_item(attempt) is None  # the start writes the attempt only
+    response = _save(api, token, attempt, _all_answers(attempt), prediction=MAX_PREDICTION, first_save=True)
     assert response.status_code == 200
+    assert _save(api, token, attempt, _all_answers(attempt), prediction=MAX_PREDICTION).status_code == 200
     save = AttemptSaveModel.get(participant_id + SAVE_SUFFIX, key)
     assert len(save.answers) == 20 and save.state == "open"
     # Under 1 KB with the longest answers a save can hold: one write unit a save.
@@ -141,14 +151,63 @@ def test_the_deadline_is_enforced_on_the_save_item(api):
     assert late.status_code == 409 and late.json_body["error"]["code"] == "ATTEMPT_CLOSED"
 
 
-def test_an_attempt_saved_before_save_items_existed_still_saves_and_resumes(api):
+def test_an_attempt_that_saved_onto_itself_resumes_with_it_and_its_next_save_wins(api):
+    # GIVEN an attempt whose answers were saved onto the attempt item (before save items)
     token, attempt = _attempt(api)
     participant_id, key = _keys(attempt)
-    AttemptSaveModel(participant_id + SAVE_SUFFIX, key).delete()  # as an attempt of the old layout
+    old = dict(list(_all_answers(attempt).items())[:2])
+    AttemptModel.get(participant_id, key).update(
+        actions=[AttemptModel.answers.set(old), AttemptModel.saved_at.set(api.clock.now_ms())]
+    )
+    assert api.post("/rounds/r1/attempts", {}, token).json_body["answers"] == old
+    # WHEN it saves again, it gets a save item, which is what resume shows
+    api.clock.advance(seconds=5)
+    new = dict(list(_all_answers(attempt).items())[:3])
+    assert _save(api, token, attempt, new).status_code == 200
+    assert _save_item(attempt).answers == new
+    assert api.post("/rounds/r1/attempts", {}, token).json_body["answers"] == new
+
+
+def test_the_first_save_makes_the_save_item_with_the_hint_or_without(api):
+    for hints in ({"first_save": True}, {}):
+        token, attempt = _attempt(api)
+        answers = dict(list(_all_answers(attempt).items())[:5])
+        assert _save(api, token, attempt, answers, prediction=7, **hints).status_code == 200
+        item = _save_item(attempt)
+        assert (item.answers, item.prediction, item.state) == (answers, 7, "open")
+        assert item.deadline_at == AttemptModel.get(*_keys(attempt)).deadline_at
+
+
+def test_a_first_save_hint_sent_again_still_saves(api):
+    # a phone that lost its state (or a second phone) says "first" for an attempt that has saved
+    token, attempt = _attempt(api)
+    assert _save(api, token, attempt, {}, first_save=True).status_code == 200
     answers = dict(list(_all_answers(attempt).items())[:2])
-    assert _save(api, token, attempt, answers).status_code == 200
-    assert AttemptModel.get(participant_id, key).answers == answers
-    assert api.post("/rounds/r1/attempts", {}, token).json_body["answers"] == answers
+    assert _save(api, token, attempt, answers, first_save=True).status_code == 200
+    assert _save_item(attempt).answers == answers
+
+
+def test_a_first_save_after_the_deadline_or_the_submit_is_refused_and_makes_nothing(api):
+    token, late = _attempt(api)
+    api.clock.advance(seconds=1200 + 31)
+    for hints in ({"first_save": True}, {}):
+        refused = _save(api, token, late, {}, **hints)
+        assert refused.status_code == 409 and refused.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+    assert _save_item(late) is None
+    token, done = _attempt(api)
+    assert api.post(f"/attempts/{done['attempt_id']}/submit", {"answers": {}}, token).status_code == 200
+    assert _save_item(done).state == "closed"  # made closed by the submit: no save is taken
+    for hints in ({"first_save": True}, {}):
+        refused = _save(api, token, done, {}, **hints)
+        assert refused.status_code == 409 and refused.json_body["error"]["code"] == "ATTEMPT_CLOSED"
+
+
+def test_the_first_save_hint_must_be_true_or_false(api):
+    token, attempt = _attempt(api)
+    refused = _save(api, token, attempt, {}, first_save="yes")
+    assert refused.status_code == 400
+    assert refused.json_body["error"]["code"] == "VALIDATION_ERROR"
+    assert _save_item(attempt) is None
 
 
 def test_the_capacity_log_counts_a_transaction_by_aws_rule():
