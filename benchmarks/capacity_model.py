@@ -169,8 +169,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=float, default=6, help="API requests of a further attempt")
     parser.add_argument("--first-visit-requests", type=float, default=9, help="API requests of a first visit")
-    parser.add_argument("--wru", type=float, default=13.1, help="write units an attempt, counting included")
-    parser.add_argument("--rru", type=float, default=3, help="read units an attempt")
+    parser.add_argument("--wru", type=float, default=12.1, help="write units an attempt, counting included")
+    parser.add_argument("--rru", type=float, default=3.5, help="read units an attempt")
     parser.add_argument(
         "--api", choices=("http", "rest"), default="http", help="API Gateway HTTP API (default) or REST API"
     )
