@@ -968,8 +968,8 @@ STEPS: list[Step] = [
     ),
     Step(
         lambda d: (
-            "smoke test: GET /contest, the page, an admin call with the operator credential,"
-            " each schedule ran in the last 15 minutes; a failure fails the deploy"
+            "smoke test: GET /contest, the page, an admin call with the operator credential, a route with"
+            " a path parameter (our 404), each schedule ran in the last 15 minutes; a failure fails the deploy"
         ),
         _smoke,
     ),
