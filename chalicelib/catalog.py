@@ -7,6 +7,7 @@ is seen within ``config_cache_seconds`` (rounds) or ``bank_cache_seconds`` (ques
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -106,32 +107,48 @@ class Catalog:
         self._ttl_ms = int(ttl_seconds * 1000)
         self._snapshot: tuple[int, ContestSnapshot] | None = None
         self._bank: tuple[int, QuestionBank] | None = None
+        # A Lambda serves one request at a time; a threaded server (chalice local) many: one
+        # refresh at a time, so that 64 requests arriving together do not load the bank 64 times.
+        self._refreshing = threading.RLock()
 
     def snapshot(self, *, fresh: bool = False) -> ContestSnapshot:
-        now = self._clock.now_ms()
-        if fresh or self._snapshot is None or now - self._snapshot[0] > self._ttl_ms:
-            with capacity.shared("contest snapshot"):
-                contest = self._repository.get_contest(self._contest_id)
-                if contest is None:
-                    raise RuntimeError(f"contest {self._contest_id} is not seeded")
-                rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
-                excluded, released = self._repository.get_ineligible(self._contest_id)
-            self._snapshot = (now, ContestSnapshot(contest, rounds, frozenset(excluded), frozenset(released)))
+        if fresh or self._stale(self._snapshot, self._ttl_ms):
+            with self._refreshing:
+                if fresh or self._stale(self._snapshot, self._ttl_ms):
+                    self._snapshot = (self._clock.now_ms(), self._read_snapshot())
         return self._snapshot[1]
+
+    def _stale(self, cached: tuple[int, object] | None, ttl_ms: int) -> bool:
+        return cached is None or self._clock.now_ms() - cached[0] > ttl_ms
+
+    def _read_snapshot(self) -> ContestSnapshot:
+        with capacity.shared("contest snapshot"):
+            contest = self._repository.get_contest(self._contest_id)
+            if contest is None:
+                raise RuntimeError(f"contest {self._contest_id} is not seeded")
+            rounds = {r.round_id: r for r in self._repository.list_rounds(self._contest_id)}
+            excluded, released = self._repository.get_ineligible(self._contest_id)
+        return ContestSnapshot(contest, rounds, frozenset(excluded), frozenset(released))
 
     def bank(self) -> QuestionBank:
         """The bank, read again after ``BANK_CACHE_SECONDS``: the manifest first (one small
         GetItem), and the questions only when its revision moved, so an organizer's change
         is seen within the cache time and an import is seen whole or not at all."""
-        now = self._clock.now_ms()
-        if self._bank is None or now - self._bank[0] > BANK_CACHE_SECONDS * 1000:
-            with capacity.shared("question bank"):
-                manifest = self._questions.manifest(self._contest_id)
-                if self._bank is None or not manifest.revision or manifest.revision != self._bank[1].revision:
-                    manifest, questions = self._questions.load(self._contest_id, manifest)
-                    self._bank = (now, QuestionBank.of(questions, manifest.revision))
-                else:
-                    self._bank = (now, self._bank[1])
+        ttl_ms = BANK_CACHE_SECONDS * 1000
+        if self._stale(self._bank, ttl_ms):
+            with self._refreshing, capacity.shared("question bank"):
+                if self._stale(self._bank, ttl_ms):
+                    now = self._clock.now_ms()
+                    manifest = self._questions.manifest(self._contest_id)
+                    if (
+                        self._bank is None
+                        or not manifest.revision
+                        or manifest.revision != self._bank[1].revision
+                    ):
+                        manifest, questions = self._questions.load(self._contest_id, manifest)
+                        self._bank = (now, QuestionBank.of(questions, manifest.revision))
+                    else:
+                        self._bank = (now, self._bank[1])
         return self._bank[1]
 
     def forget(self) -> None:
