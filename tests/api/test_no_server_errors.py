@@ -28,6 +28,12 @@ FIELDS = st.sampled_from(
 )
 MUTATED_REGISTRATION = st.builds(lambda field, value: {**registration(), field: value}, FIELDS, JSON)
 BODIES = JSON | MUTATED_REGISTRATION | st.text(max_size=40)
+# A save or submit with one of its own fields hostile.
+MUTATED_SAVE = st.builds(
+    lambda field, value: {"answers": {}, "prediction": 1, "first_save": True, field: value},
+    st.sampled_from(["answers", "prediction", "first_save"]),
+    JSON,
+)
 IDS = st.text(min_size=1, max_size=40)
 # What an HTTP client can put in a header: the page and curl send ASCII only.
 HEADER_TEXT = st.text(alphabet=st.characters(codec="ascii"), max_size=30)
@@ -93,7 +99,7 @@ def test_no_input_gets_a_server_error(api, route, body, identifier, as_admin, to
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=BODIES)
+@given(body=BODIES | MUTATED_SAVE)
 def test_no_answers_body_gets_a_server_error_on_a_real_attempt(api, body):
     api.with_settings(rate_limits=False)  # one client registers a person per example
     token = api.post("/participants", registration()).json_body["token"]
