@@ -134,9 +134,7 @@ class AdminService:
         return {"national_id_masked": masked, "removed": True}
 
     def record(self, actor: Actor, action: str, target: str, details: dict) -> None:
-        self._repository.record_audit(
-            self._contest_id, self._clock.now_ms(), actor.username, action, target, details, role=actor.role
-        )
+        self._repository.record_action(self._contest_id, self._clock.now_ms(), actor, action, target, details)
 
     def live_stats(self, actor: Actor, round_id: str) -> dict:
         """Submitted attempts, people and average best score per unit and attempts per hour,

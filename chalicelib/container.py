@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.admin import AdminService
 from chalicelib.artefacts.service import CertificateService  # certificates (issue 11)
@@ -10,11 +11,14 @@ from chalicelib.catalog import Catalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.data.repository import Repository
 from chalicelib.history import ParticipantHistory
+from chalicelib.http import bearer_token
 from chalicelib.integrity.limits import Guard
 from chalicelib.integrity.phone import PhoneCodes, SmsSender, sender_for
 from chalicelib.integrity.review import PrizeReview
 from chalicelib.item_statistics import ItemStatisticsService
 from chalicelib.lifecycle import RoundLifecycle
+from chalicelib.organizers import policy
+from chalicelib.organizers.policy import Actor
 from chalicelib.organizers.service import OrganizerService
 from chalicelib.participants import ParticipantService
 from chalicelib.registration import RegistrationService
@@ -82,6 +86,27 @@ def get_services() -> Services:
     if _SERVICES is None:
         _SERVICES = build_services()
     return _SERVICES
+
+
+def organizer(request: Any, action: str | None = None) -> Actor:
+    """The organizer whose bearer token the request carries (401 otherwise), refused (403)
+    when its role may not do ``action``."""
+    actor = get_services().organizers.authenticate(bearer_token(request))
+    if action is not None:
+        policy.scope(actor, action)
+    return actor
+
+
+def shared_dependencies() -> dict[str, Any]:
+    """What a service made on first use (Excel, PDF, the bank: kept out of a participant's
+    cold start) is built from: the running services' repository, catalog, clock, settings."""
+    services = get_services()
+    return {
+        "repository": services.repository,
+        "catalog": services.catalog,
+        "clock": services.clock,
+        "settings": services.settings,
+    }
 
 
 def use_services(services: Services | None) -> None:

@@ -8,10 +8,10 @@ from chalice import Blueprint, Response
 from chalicelib.artefacts.pages import verify_page
 from chalicelib.artefacts.service import CertificateService, certificate_view
 from chalicelib.artefacts.sharing import SHARE_IMAGE, public_bases, qr_svg
-from chalicelib.container import get_services
+from chalicelib.container import get_services, organizer
 from chalicelib.errors import ContestError
 from chalicelib.files import PDF_TYPE, file_response
-from chalicelib.http import api, bearer_token
+from chalicelib.http import api
 from chalicelib.organizers import policy
 from chalicelib.routes.web import get_site, page_headers
 
@@ -29,9 +29,7 @@ def _request():
 
 
 def _actor(action: str) -> policy.Actor:
-    actor = get_services().organizers.authenticate(bearer_token(_request()))
-    policy.scope(actor, action)
-    return actor
+    return organizer(_request(), action)
 
 
 def _bases():

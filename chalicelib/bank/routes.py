@@ -7,11 +7,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.bank.service import BankService
-from chalicelib.container import get_services
+from chalicelib.container import get_services, organizer, shared_dependencies
 from chalicelib.errors import ContestError
 from chalicelib.files import CSV_TYPE, UPLOAD_CONTENT_TYPES, XLSX_TYPE, file_response, read_rows, read_upload
-from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body, respond
-from chalicelib.organizers import policy
+from chalicelib.http import BODY_CONTENT_TYPES, api, json_body, respond
 from chalicelib.organizers.policy import Actor
 
 bank_routes = Blueprint(__name__)
@@ -27,22 +26,12 @@ def bank() -> BankService:
     global _SERVICE
     services = get_services()
     if _SERVICE is None or _SERVICE[0] is not services:
-        _SERVICE = (
-            services,
-            BankService(
-                repository=services.repository,
-                catalog=services.catalog,
-                clock=services.clock,
-                settings=services.settings,
-            ),
-        )
+        _SERVICE = (services, BankService(**shared_dependencies()))
     return _SERVICE[1]
 
 
 def _actor(action: str) -> Actor:
-    actor = get_services().organizers.authenticate(bearer_token(bank_routes.current_request))
-    policy.scope(actor, action)
-    return actor
+    return organizer(bank_routes.current_request, action)
 
 
 @bank_routes.route("/admin/questions", methods=["GET"])

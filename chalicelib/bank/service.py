@@ -216,9 +216,7 @@ class BankService:
         raise ContestError("CONFLICT", 409)
 
     def _audit(self, actor: Actor, action: str, target: str, details: dict) -> None:
-        self._repository.record_audit(
-            self._contest_id, self._clock.now_ms(), actor.username, action, target, details, role=actor.role
-        )
+        self._repository.record_action(self._contest_id, self._clock.now_ms(), actor, action, target, details)
 
     def create(self, actor: Actor, body: object) -> dict:
         question = self._draft(body)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -41,6 +41,9 @@ from chalicelib.domain.ranking import (
 )
 from chalicelib.domain.tokens import generation_id, split_generation
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.organizers.policy import Actor
 
 CONTEST_SK = "CONTEST"
 DISQUALIFIED_PREFIX = "DISQ#"
@@ -828,6 +831,12 @@ class Repository:
             return None
 
     # --- audit --------------------------------------------------------------------------
+
+    def record_action(
+        self, contest_id: str, now_ms: int, actor: Actor, action: str, target: str, details: dict
+    ) -> None:
+        """An organizer's action in the audit log, under their name and role."""
+        self.record_audit(contest_id, now_ms, actor.username, action, target, details, role=actor.role)
 
     def record_audit(
         self,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.container import get_services
+from chalicelib.container import organizer, shared_dependencies
 from chalicelib.errors import ContestError
 from chalicelib.files import XLSX_TYPE, file_response
-from chalicelib.http import api, bearer_token
+from chalicelib.http import api
 from chalicelib.organizers.policy import Actor
 
 export_routes = Blueprint(__name__)
@@ -17,20 +17,14 @@ export_routes = Blueprint(__name__)
 def _actor() -> Actor:
     """The caller; which export it may have is decided by the service (``exports.read``,
     ``audit.read``, the unit scope)."""
-    return get_services().organizers.authenticate(bearer_token(export_routes.current_request))
+    return organizer(export_routes.current_request)
 
 
 def service():
     """The export service, imported on first use: a participant's cold start never loads it."""
     from chalicelib.exports.service import ExportService
 
-    services = get_services()
-    return ExportService(
-        repository=services.repository,
-        catalog=services.catalog,
-        clock=services.clock,
-        settings=services.settings,
-    )
+    return ExportService(**shared_dependencies())
 
 
 def _export(kind: str, **target: str | None) -> Response:

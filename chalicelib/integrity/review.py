@@ -105,14 +105,13 @@ class PrizeReview:
             at=now,
         )
         self._repository.put_disqualification(self._settings.contest_id, record)
-        self._repository.record_audit(
+        self._repository.record_action(
             self._settings.contest_id,
             now,
-            actor.username,
+            actor,
             "round.disqualify",
             round_id,
             {"national_id_masked": record.national_id_masked, "reason": reason},
-            role=actor.role,
         )
         return record
 
@@ -127,14 +126,13 @@ class PrizeReview:
             self._settings.contest_id, round_id, registration.member_id
         ):
             raise ContestError("PARTICIPANT_NOT_FOUND", 404, field="national_id")
-        self._repository.record_audit(
+        self._repository.record_action(
             self._settings.contest_id,
             self._clock.now_ms(),
-            actor.username,
+            actor,
             "round.undo_disqualification",
             round_id,
             {"national_id_masked": found.national_id_masked},
-            role=actor.role,
         )
         return found
 

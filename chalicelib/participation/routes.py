@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.container import get_services
+from chalicelib.container import organizer, shared_dependencies
 from chalicelib.files import UPLOAD_CONTENT_TYPES, read_rows, read_upload
-from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token
-from chalicelib.organizers import policy
+from chalicelib.http import BODY_CONTENT_TYPES, api
 from chalicelib.organizers.policy import Actor
 
 participation_routes = Blueprint(__name__)
@@ -17,9 +16,7 @@ ROSTER_CONTENT_TYPES = [*UPLOAD_CONTENT_TYPES, "application/json", "text/plain"]
 
 
 def _actor(action: str) -> Actor:
-    actor = get_services().organizers.authenticate(bearer_token(participation_routes.current_request))
-    policy.scope(actor, action)
-    return actor
+    return organizer(participation_routes.current_request, action)
 
 
 def _query() -> dict:
@@ -30,13 +27,7 @@ def service():
     """The participation service, imported on first use: a participant's cold start never loads it."""
     from chalicelib.participation.service import ParticipationService
 
-    services = get_services()
-    return ParticipationService(
-        repository=services.repository,
-        catalog=services.catalog,
-        clock=services.clock,
-        settings=services.settings,
-    )
+    return ParticipationService(**shared_dependencies())
 
 
 @participation_routes.route(

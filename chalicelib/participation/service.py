@@ -145,12 +145,6 @@ class ParticipationService:
         return {"unit_id": unit_id, "round_id": round_id, **body}
 
     def _audit(self, actor: Actor, action: str, target: str, details: dict) -> None:
-        self._repository.record_audit(
-            self._settings.contest_id,
-            self._clock.now_ms(),
-            actor.username,
-            action,
-            target,
-            details,
-            role=actor.role,
+        self._repository.record_action(
+            self._settings.contest_id, self._clock.now_ms(), actor, action, target, details
         )

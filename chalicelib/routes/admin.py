@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.container import get_services
-from chalicelib.http import BODY_CONTENT_TYPES, api, bearer_token, json_body, respond
-from chalicelib.organizers import policy
+from chalicelib.container import get_services, organizer
+from chalicelib.http import BODY_CONTENT_TYPES, api, json_body, respond
 from chalicelib.organizers.policy import Actor
 
 admin_routes = Blueprint(__name__)
@@ -15,10 +14,7 @@ admin_routes = Blueprint(__name__)
 
 def _actor(action: str | None = None) -> Actor:
     """The authenticated caller, refused (403) when its role may not do ``action``."""
-    actor = get_services().organizers.authenticate(bearer_token(admin_routes.current_request))
-    if action is not None:
-        policy.scope(actor, action)
-    return actor
+    return organizer(admin_routes.current_request, action)
 
 
 def _body():

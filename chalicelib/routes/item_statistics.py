@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.container import get_services
+from chalicelib.container import get_services, organizer
 from chalicelib.files import XLSX_TYPE, file_response
-from chalicelib.http import api, bearer_token
+from chalicelib.http import api
 
 item_statistics_routes = Blueprint(__name__)
 
 
 def _actor():
-    return get_services().organizers.authenticate(bearer_token(item_statistics_routes.current_request))
+    return organizer(item_statistics_routes.current_request)
 
 
 @item_statistics_routes.route("/admin/rounds/{round_id}/item-statistics", methods=["GET"])
